@@ -8,7 +8,7 @@ namespace SharpTune.Models;
 /// checkpoints, gradients and adapters map one to one. Subclasses supply the embedding and the stack;
 /// masking, positions and the output head are shared here.
 /// </summary>
-public abstract class CausalLM : nn.Module
+public abstract class CausalLM : nn.Module, Generation.ILanguageModel
 {
     public ModelConfig Config { get; }
     public Device Device { get; }
@@ -28,7 +28,9 @@ public abstract class CausalLM : nn.Module
     /// <summary>Runs the decoder stack and final norm over embeddings.</summary>
     protected abstract Tensor Body(Tensor embeds, Tensor positionIds, AttentionMask mask, KvCache? cache);
 
-    public KvCache NewCache() => new(Config.NumLayers);
+    public KvCache NewCache(long batch = 1) => new(Config.NumLayers);
+
+    public Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache) => Forward(inputIds, attentionMask: attentionMask, cache: cache);
 
     /// <summary>Final hidden states [B, T, hidden].</summary>
     /// <param name="attentionMask">[B, past+T] of 1/0 (padding), or null when every token is real.</param>
