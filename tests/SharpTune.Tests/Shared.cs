@@ -26,9 +26,18 @@ public static class Shared
         return path;
     }
 
+    private static readonly string TempRoot = CreateTempRoot();
+
+    private static string CreateTempRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "sharptune-tests", Environment.ProcessId.ToString());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(root, true); } catch (IOException) { } };
+        return root;
+    }
+
     public static string TempDir()
     {
-        var d = Path.Combine(Path.GetTempPath(), "sharptune-tests", Guid.NewGuid().ToString("N"));
+        var d = Path.Combine(TempRoot, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
     }

@@ -1,0 +1,30 @@
+using SharpTune.Cli.Commands;
+using Spectre.Console.Cli;
+
+namespace SharpTune.Cli;
+
+/// <summary>The command tree, shared by Program and the tests.</summary>
+public static class CliApp
+{
+    public static int Run(IEnumerable<string> args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("sharptune");
+            config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text (or ids) from a Hugging Face model folder.");
+            config.AddCommand<InitCommand>("init").WithDescription("Write a randomly initialised model (seeded) in HF format.");
+            config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
+            config.AddCommand<CheckCommand>("check").WithDescription("Recompute reference outputs (logits, loss, greedy ids) and compare.");
+            config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
+            config.AddBranch("bench", bench =>
+            {
+                bench.SetDescription("Measure speed and memory.");
+                bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+            });
+            config.SetExceptionHandler((ex, _) => Errors.Report(ex));
+        });
+        // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
+        return app.Run(args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a));
+    }
+}

@@ -1,0 +1,83 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using SharpTune.Generation;
+using SharpTune.Models;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary>
+/// The standard generation workload (../shared/bench/README.md): batch 1, 64-token prompt, 128 new tokens,
+/// greedy, random weights of a real shape. KV-cached decoding is timed against recomputing the whole
+/// sequence every step, in the same process, so the ratio is meaningful on a noisy machine.
+/// </summary>
+public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--like <CONFIG>")] [Description("HF config.json of the shape to benchmark.")] [DefaultValue("../shared/bench/smollm2-135m.json")]
+        public string Like { get; set; } = "../shared/bench/smollm2-135m.json";
+
+        [CommandOption("--prompt-tokens <N>")] [DefaultValue(64)]
+        public int PromptTokens { get; set; } = 64;
+
+        [CommandOption("--new-tokens <N>")] [DefaultValue(128)]
+        public int NewTokens { get; set; } = 128;
+
+        [CommandOption("--repeats <N>")] [Description("Timed cached runs (median reported).")] [DefaultValue(5)]
+        public int Repeats { get; set; } = 5;
+
+        [CommandOption("--skip-uncached")] [Description("Do not time the (slow) full-recompute baseline.")]
+        public bool SkipUncached { get; set; }
+
+        [CommandOption("--device <DEVICE>")] [DefaultValue("cpu")]
+        public string Device { get; set; } = "cpu";
+
+        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores).")]
+        public int? Threads { get; set; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
+    {
+        if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
+        var config = ModelConfig.Load(s.Like);
+        using var model = ModelIO.Create(config, Devices.Parse(s.Device));
+        ModelIO.Initialize(model, seed: 0);
+        model.eval();
+        var rng = new Random(0);
+        var prompt = Enumerable.Range(0, s.PromptTokens).Select(_ => rng.Next(config.VocabSize)).ToArray();
+        var gen = new TextGenerator(model);
+        var options = new GenerationOptions { MaxNewTokens = s.NewTokens, EosTokenIds = [] };
+
+        gen.Generate([prompt], options with { MaxNewTokens = 8 }); // warm-up: allocator, kernels
+        var times = new List<double>();
+        for (int i = 0; i < s.Repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            gen.Generate([prompt], options, cancel: cancel);
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        double cached = s.NewTokens / times[times.Count / 2];
+        double? uncached = null;
+        if (!s.SkipUncached)
+        {
+            var sw = Stopwatch.StartNew();
+            gen.Generate([prompt], options with { UseCache = false }, cancel: cancel);
+            uncached = s.NewTokens / sw.Elapsed.TotalSeconds;
+        }
+        var table = new Table().AddColumn("measure").AddColumn("value");
+        table.AddRow("shape", $"{Path.GetFileName(s.Like)} ({model.ParameterCount() / 1e6:F1}M params, {config.ModelType})");
+        table.AddRow("workload", $"batch 1, prompt {s.PromptTokens}, {s.NewTokens} new tokens, greedy, fp32, {TorchSharp.torch.get_num_threads()} threads");
+        table.AddRow("KV cache", $"{cached:F1} tokens/s (median of {s.Repeats})");
+        if (uncached is double u)
+        {
+            table.AddRow("full recompute", $"{u:F2} tokens/s");
+            table.AddRow("cache speed-up", $"{cached / u:F1}x");
+        }
+        table.AddRow("peak RSS", PeakMemory.Format(PeakMemory.PeakRssBytes()));
+        Output.Current().Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpTune.IO;
+using SharpTune.Models;
+using Spectre.Console.Cli;
+
+namespace SharpTune.Cli.Commands;
+
+public sealed class InitCommand : Command<InitCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--arch <ARCH>")] [Description("llama, qwen2 or gpt2.")] [DefaultValue("llama")]
+        public string Arch { get; set; } = "llama";
+
+        [CommandOption("--size <SIZE>")] [Description("tiny, small or medium.")] [DefaultValue("tiny")]
+        public string Size { get; set; } = "tiny";
+
+        [CommandOption("--like <CONFIG>")] [Description("Any HF config.json to copy the shape from (overrides --arch/--size).")]
+        public string? Like { get; set; }
+
+        [CommandOption("--out <DIR>")]
+        public string Out { get; set; } = "";
+
+        [CommandOption("--seed <N>")] [DefaultValue(0L)]
+        public long Seed { get; set; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required") : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
+    {
+        var config = s.Like is not null ? ModelConfig.Load(s.Like) : ModelConfig.FromJson(ModelPresets.Config(s.Arch, s.Size), $"--arch {s.Arch} --size {s.Size}");
+        using var model = ModelIO.Create(config);
+        ModelIO.Initialize(model, s.Seed);
+        ModelIO.Save(model, s.Out, TorchSharp.torch.ScalarType.Float32);
+        var gen = new JsonObject();
+        if (config.BosTokenId is int bos) gen["bos_token_id"] = bos;
+        if (config.EosTokenIds.Length > 0) gen["eos_token_id"] = config.EosTokenIds.Length == 1 ? config.EosTokenIds[0] : new JsonArray(config.EosTokenIds.Select(i => (JsonNode)i).ToArray());
+        AtomicFile.WriteAllText(Path.Combine(s.Out, "generation_config.json"), gen.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Console.WriteLine($"wrote {config.ModelType} with {model.ParameterCount():N0} parameters (seed {s.Seed}) to {s.Out}");
+        return 0;
+    }
+}

@@ -1,0 +1,95 @@
+using SharpTune.Cli;
+using SharpTune.IO;
+
+namespace SharpTune.Tests;
+
+/// <summary>The CLI end to end, in process. One collection: Console redirection is process-wide.</summary>
+[Collection("console")]
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    [Fact]
+    public void GenerateWithInputIdsPrintsTheReferenceGreedyIds()
+    {
+        var (code, output, _) = Run("generate", "--model", Shared.Golden("llama-tiny"), "--input-ids", "37,235,396,72,255,393,203,133",
+            "--max-new-tokens", "12", "--print-ids");
+        Assert.Equal(0, code);
+        // greedy_ids of golden/llama-tiny after its 8 prompt tokens; EOS (2) never appears in them.
+        Assert.Equal("[391,466,100,11,466,442,88,333,65,341,154,58]", output.Trim());
+    }
+
+    [Theory]
+    [InlineData("llama-tiny")]
+    [InlineData("qwen2-tiny")]
+    [InlineData("gpt2-tiny")]
+    public void CheckPassesOnTheGoldenFilesAndFailsOnAnotherModels(string name)
+    {
+        var (code, output, _) = Run("check", "--model", Shared.Golden(name), "--golden", Shared.Golden(name, "golden.safetensors"));
+        Assert.Equal(0, code);
+        Assert.Contains("PASS", output);
+        Assert.Contains("greedy ids         match", output);
+        var other = name == "llama-tiny" ? "qwen2-tiny" : "llama-tiny";
+        var (bad, badOut, _) = Run("check", "--model", Shared.Golden(name), "--golden", Shared.Golden(other, "golden.safetensors"));
+        Assert.Equal(1, bad);
+        Assert.Contains("FAIL", badOut);
+    }
+
+    [Fact]
+    public void TokenizeEncodesAndDecodes()
+    {
+        var tok = Shared.Golden("tokenizers", "mistral");
+        Assert.Equal("[1,22557,28725,1526,28808]", Run("tokenize", "--tokenizer", tok, "Hello, world!").Out.Trim());
+        Assert.Equal("[22557,28725,1526,28808]", Run("tokenize", "--tokenizer", tok, "--no-special", "Hello, world!").Out.Trim());
+        Assert.Equal("Hello, world!", Run("tokenize", "--tokenizer", tok, "--decode", "22557,28725,1526,28808").Out.Trim());
+    }
+
+    [Fact]
+    public void InitWritesALoadableSeededModelAndInfoDescribesIt()
+    {
+        var a = Shared.TempDir();
+        var b = Shared.TempDir();
+        Assert.Equal(0, Run("init", "--arch", "gpt2", "--size", "tiny", "--out", a, "--seed", "3").Code);
+        Assert.Equal(0, Run("init", "--arch", "gpt2", "--size", "tiny", "--out", b, "--seed", "3").Code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+        var (code, info, _) = Run("info", "--model", a);
+        Assert.Equal(0, code);
+        Assert.Contains("Gpt2", info);
+        using var model = SharpTune.Models.ModelIO.Load(a);
+        Assert.Contains($"{model.ParameterCount():N0}", info);
+
+        var like = Shared.TempDir();
+        Assert.Equal(0, Run("init", "--like", Shared.Golden("qwen2-tiny", "config.json"), "--out", like).Code);
+        var cfg = SharpTune.Models.ModelConfig.Load(Path.Combine(like, "config.json"));
+        Assert.Equal(SharpTune.Models.Architecture.Qwen2, cfg.Architecture);
+        Assert.Equal(1e6, cfg.RopeTheta);
+    }
+
+    [Fact]
+    public void BadInputGivesOneLineErrors()
+    {
+        var (code, _, err) = Run("generate", "--model", "/no/such/dir", "--input-ids", "1");
+        Assert.Equal(2, code);
+        Assert.Equal("error: /no/such/dir: model folder not found", err.Trim());
+        (code, _, err) = Run("generate", "--model", Shared.Golden("llama-tiny"), "--prompt", "hi");
+        Assert.Equal(2, code);
+        Assert.Contains("no tokenizer.json", err);
+        Assert.Single(err.Trim().Split('\n'));
+        (code, _, err) = Run("generate", "--model", Shared.Golden("llama-tiny"), "--input-ids", "1,x");
+        Assert.Equal(2, code);
+        Assert.Contains("--input-ids 1,x: expected comma-separated integers", err);
+        (code, _, err) = Run("generate", "--model", Shared.Golden("llama-tiny"), "--input-ids", "9999");
+        Assert.Equal(2, code);
+        Assert.Contains("[0, 512)", err);
+    }
+}
