@@ -17,6 +17,17 @@ public static class CliApp
             config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
             config.AddCommand<CheckCommand>("check").WithDescription("Recompute reference outputs (logits, loss, greedy ids) and compare.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
+            config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
+            config.AddBranch("tokenizer", t =>
+            {
+                t.SetDescription("Tokenizer tools.");
+                t.AddCommand<TokenizerTrainCommand>("train").WithDescription("Train a byte-level BPE tokenizer (writes tokenizer.json).");
+            });
+            config.AddBranch("corpus", c =>
+            {
+                c.SetDescription("Corpus preparation.");
+                c.AddCommand<CorpusDebianCommand>("debian").WithDescription("Write {source, summary} pairs as Debian control stanzas.");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Measure speed and memory.");

@@ -14,8 +14,15 @@ public sealed class KvCache : IDisposable
     private readonly Tensor?[] _values;
     private readonly long[] _lengths;
 
-    public KvCache(int numLayers)
+    /// <summary>
+    /// Differentiable caches concatenate instead of copying into buffers, so gradients flow into seeded
+    /// keys/values (training prefix tuning). Inference caches use preallocated buffers.
+    /// </summary>
+    public bool Differentiable { get; }
+
+    public KvCache(int numLayers, bool differentiable = false)
     {
+        Differentiable = differentiable;
         _keys = new Tensor?[numLayers];
         _values = new Tensor?[numLayers];
         _lengths = new long[numLayers];
@@ -27,6 +34,15 @@ public sealed class KvCache : IDisposable
     /// <summary>Appends k/v [B, kvH, T, D] for a layer and returns views over everything cached so far.</summary>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
+        if (Differentiable)
+        {
+            var keys = _keys[layer] is null ? k : cat([_keys[layer]!, k], 2);
+            var values = _values[layer] is null ? v : cat([_values[layer]!, v], 2);
+            _keys[layer] = keys;
+            _values[layer] = values;
+            _lengths[layer] = keys.shape[2];
+            return (keys, values);
+        }
         long len = _lengths[layer], add = k.shape[2], need = len + add;
         var buf = _keys[layer];
         if (buf is null || buf.shape[2] < need || buf.shape[0] != k.shape[0])
@@ -56,8 +72,17 @@ public sealed class KvCache : IDisposable
         return fresh;
     }
 
+    /// <summary>Seeds a layer with past keys/values [B, kvH, P, D] (prefix tuning). Differentiable caches keep the graph.</summary>
+    public void Seed(int layer, Tensor k, Tensor v)
+    {
+        if (Differentiable) { _keys[layer] = k; _values[layer] = v; _lengths[layer] = k.shape[2]; return; }
+        Append(layer, k, v);
+    }
+
     public void Dispose()
     {
+        // A differentiable cache only references tensors owned by the caller's dispose scope.
+        if (Differentiable) return;
         foreach (var t in _keys) t?.Dispose();
         foreach (var t in _values) t?.Dispose();
     }

@@ -1,0 +1,58 @@
+using SharpTune.Generation;
+using SharpTune.Models;
+using SharpTune.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Adapters;
+
+/// <summary>
+/// A base model plus one adaptation method. Only <see cref="Trainable"/> parameters require gradients (the
+/// base is frozen by the constructor of each method), so the optimizer never holds state for frozen weights.
+/// Generation goes through <see cref="ILanguageModel"/>, which each method overrides where it adds virtual
+/// tokens or cached prefixes, so the cached and uncached paths agree.
+/// </summary>
+public abstract class AdaptedModel : ILanguageModel, IDisposable
+{
+    public CausalLM Base { get; }
+    public abstract string Method { get; }
+    public abstract IReadOnlyList<(string Name, Parameter P)> Trainable { get; }
+
+    protected AdaptedModel(CausalLM baseModel) { Base = baseModel; }
+
+    public ModelConfig Config => Base.Config;
+    public Device Device => Base.Device;
+
+    protected void FreezeBase()
+    {
+        foreach (var (_, p) in Base.named_parameters()) p.requires_grad = false;
+    }
+
+    public long TrainableParameterCount => Trainable.Sum(t => t.P.numel());
+
+    public virtual void SetTraining(bool on) => Base.train(on);
+
+    /// <summary>Logits for a batch, including any virtual positions (PEFT's layout for prompt methods).</summary>
+    public virtual Tensor Forward(Tensor inputIds, Tensor? attentionMask = null) => Base.Forward(inputIds, attentionMask: attentionMask);
+
+    /// <summary>Number of virtual positions <see cref="Forward"/> puts before the real tokens.</summary>
+    public virtual int VirtualTokens => 0;
+
+    public Tensor Loss(TrainBatch batch)
+    {
+        var logits = Forward(batch.InputIds, batch.AttentionMask);
+        var labels = batch.Labels;
+        if (VirtualTokens > 0)
+            labels = cat([full(labels.shape[0], VirtualTokens, CausalLmLoss.IgnoreIndex, ScalarType.Int64, labels.device), labels], 1);
+        return CausalLmLoss.Compute(logits, labels);
+    }
+
+    public virtual KvCache NewCache(long batch) => Base.NewCache(batch);
+
+    public virtual Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache) => Base.Logits(inputIds, attentionMask, cache);
+
+    /// <summary>Writes the result: a PEFT adapter folder, or a full HF model folder for full/unfreeze.</summary>
+    public abstract void Save(string dir);
+
+    public virtual void Dispose() { }
+}

@@ -1,0 +1,88 @@
+using SharpTune.IO;
+using SharpTune.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Adapters;
+
+/// <summary>LoRA (and rsLoRA, DoRA) on the targeted linear layers; PEFT's names and file layout.</summary>
+public sealed class LoraModel : AdaptedModel
+{
+    public PeftConfig Settings { get; }
+    private readonly List<(string Module, LoraLinear Lora)> _layers;
+    private readonly List<(string, Parameter)> _trainable;
+
+    public override string Method => Settings.UseDora ? "dora" : "lora";
+    public override IReadOnlyList<(string Name, Parameter P)> Trainable => _trainable;
+    public IReadOnlyList<(string Module, LoraLinear Lora)> Layers => _layers;
+
+    public LoraModel(CausalLM baseModel, PeftConfig settings, long seed = 0) : base(baseModel)
+    {
+        if (settings.R <= 0) throw new SharpTuneException($"LoRA rank must be > 0, got {settings.R}");
+        if (settings.LoraDropout is < 0 or >= 1) throw new SharpTuneException($"LoRA dropout must be in [0, 1), got {settings.LoraDropout}");
+        Settings = settings;
+        FreezeBase();
+        var rng = new Generator((ulong)seed, CPU);
+        _layers = TargetModules.Resolve(baseModel, settings.TargetModules, settings.TargetModulesRegex)
+            .Select(t => (t.Name, new LoraLinear(t.Layer, settings.R, settings.Scaling, settings.LoraDropout, settings.UseDora, rng))).ToList();
+        _trainable = new();
+        // PEFT's in-memory names (adapter "default"), which its gradients and optimizer states use.
+        foreach (var (module, lora) in _layers)
+        {
+            _trainable.Add(($"base_model.model.{module}.lora_A.default.weight", lora.A));
+            _trainable.Add(($"base_model.model.{module}.lora_B.default.weight", lora.B));
+            if (lora.Magnitude is not null) _trainable.Add(($"base_model.model.{module}.lora_magnitude_vector.default.weight", lora.Magnitude));
+        }
+    }
+
+    public override void SetTraining(bool on)
+    {
+        base.SetTraining(on);
+        foreach (var (_, l) in _layers) l.Training = on;
+    }
+
+    /// <summary>PEFT's file keys: the in-memory names without the adapter name.</summary>
+    public static string FileKey(string name) => name.Replace(".default", "");
+
+    public override void Save(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.WeightsFile), _trainable.Select(t => KeyValuePair.Create(FileKey(t.Item1), (Tensor)t.Item2)),
+            new Dictionary<string, string> { ["format"] = "pt" });
+        Settings.Save(dir);
+    }
+
+    /// <summary>Loads adapter tensors saved by PEFT or by <see cref="Save"/>.</summary>
+    public void LoadWeights(SafeTensorsFile file)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in _trainable)
+        {
+            var key = FileKey(name);
+            // PEFT ≤ 0.12 stored DoRA's magnitude without the ".weight" suffix.
+            if (!file.Contains(key) && key.EndsWith("lora_magnitude_vector.weight") && file.Contains(key[..^".weight".Length])) key = key[..^".weight".Length];
+            if (!file.Contains(key)) throw new SharpTuneException($"{file.Path}: tensor '{key}' is missing (adapter_config.json targets more modules than the weights hold)");
+            using var t = file.Load(key);
+            if (!t.shape.SequenceEqual(p.shape)) throw new SharpTuneException($"{file.Path}: tensor '{key}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", p.shape)}]");
+            p.copy_(t);
+        }
+    }
+
+    /// <summary>Folds the adapters into the base weights and detaches them (PEFT's merge_and_unload).</summary>
+    public CausalLM MergeAndUnload()
+    {
+        using var _ = no_grad();
+        foreach (var (_, l) in _layers)
+        {
+            l.Base.weight.copy_(l.MergedWeight());
+            l.Detach();
+        }
+        foreach (var (_, p) in Base.named_parameters()) p.requires_grad = true;
+        return Base;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var (_, l) in _layers) l.Detach();
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpTune.IO;
+using SharpTune.Models;
+using SharpTune.Tokenization;
+using SharpTune.Training;
+
+namespace SharpTune.Recipes;
+
+/// <summary>
+/// Causal-LM pretraining from scratch: random init from a config, packed blocks of the corpus, the shared
+/// trainer (checkpoints, resume, schedule), then an HF model folder with the tokenizer beside it.
+/// </summary>
+public static class PretrainRecipe
+{
+    public sealed record Outcome(TrainResult Result, long CorpusTokens, double? DevLoss, long Parameters);
+
+    public static Outcome Run(PretrainOptions o, Action<string>? log = null, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var device = Devices.Parse(o.Device);
+        var config = ModelConfig.Load(o.ConfigPath);
+        var tok = Tokenizer.Load(o.TokenizerDir);
+        if (tok.VocabSize > config.VocabSize)
+            throw new SharpTuneException($"{o.ConfigPath}: vocab_size {config.VocabSize} is smaller than the tokenizer's {tok.VocabSize} tokens");
+        int eot = tok.EosTokenId ?? throw new SharpTuneException($"{o.TokenizerDir}: tokenizer_config.json names no eos_token (needed between documents)");
+
+        log?.Invoke("tokenizing corpus…");
+        var train = new PackedLmSource(o.DataFiles.SelectMany(TextCorpus.Documents).AsParallel().AsOrdered().Select(d => tok.Encode(d, false)),
+            eot, o.BlockSize, o.BatchSize, o.Trainer.Seed, device);
+        PackedLmSource? dev = o.DevFiles.Count == 0 ? null
+            : new PackedLmSource(o.DevFiles.SelectMany(TextCorpus.Documents).AsParallel().AsOrdered().Select(d => tok.Encode(d, false)), eot, o.BlockSize, 8, 0, device);
+        log?.Invoke($"corpus: {train.TotalTokens:N0} tokens in {train.Blocks:N0} blocks of {o.BlockSize}" + (dev is null ? "" : $"; dev: {dev.TotalTokens:N0} tokens"));
+
+        using var model = ModelIO.Create(config, device);
+        ModelIO.Initialize(model, o.Trainer.Seed);
+        var trainable = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        log?.Invoke($"model: {model.ParameterCount():N0} trainable parameters; optimizer state {2 * model.ParameterCount() * 4 / 1048576.0:F1} MiB");
+        int evalBatches = Math.Max(1, o.EvalBlocks / 8);
+        var trainer = new Trainer(trainable, b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t), train,
+            dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer);
+        var result = trainer.Run(progress, cancel);
+
+        double? devLoss = dev is null ? null : Trainer.Evaluate(dev.Sequential(), b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t));
+        ModelIO.Save(model, o.Trainer.OutDir);
+        CopyTokenizer(o.TokenizerDir, o.Trainer.OutDir);
+        var gen = new JsonObject { ["eos_token_id"] = new JsonArray(new[] { tok.EosTokenId, tok.TokenToId("<|im_end|>") }.Where(i => i is not null).Select(i => (JsonNode)i!.Value).ToArray()) };
+        if (tok.PadTokenId is int pad) gen["pad_token_id"] = pad;
+        AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "generation_config.json"), gen.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        return new Outcome(result, train.TotalTokens, devLoss, model.ParameterCount());
+    }
+
+    public static void CopyTokenizer(string from, string to)
+    {
+        foreach (var f in new[] { Tokenizer.FileName, Tokenizer.ConfigFileName })
+        {
+            var src = Path.Combine(from, f);
+            if (File.Exists(src) && Path.GetFullPath(src) != Path.GetFullPath(Path.Combine(to, f)))
+                AtomicFile.WriteAllBytes(Path.Combine(to, f), File.ReadAllBytes(src));
+        }
+    }
+}

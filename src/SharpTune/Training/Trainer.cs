@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SharpTune.Generation;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// The optimisation loop every method shares: gradient accumulation, clipping, AdamW on the trainable
+/// parameters only, warm-up + schedule, periodic evaluation with early stopping, atomic checkpoints and exact
+/// resume, metrics as JSON Lines, and a clean stop (with a checkpoint) on cancellation.
+/// Randomness (dropout) is re-seeded from (seed, micro-batch index), so a resumed run replays exactly.
+/// </summary>
+public sealed class Trainer(
+    IReadOnlyList<(string Name, Parameter P)> trainable,
+    Func<TrainBatch, Tensor> loss,
+    Action<bool> setTraining,
+    IBatchSource train,
+    Func<IEnumerable<TrainBatch>>? eval,
+    TrainerOptions options)
+{
+    public const string MetricsFile = "metrics.jsonl";
+
+    public TrainResult Run(Action<TrainProgress>? onProgress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.OutDir);
+        using var optimizer = new AdamW(trainable, new AdamW.Options(options.LearningRate, options.Beta1, options.Beta2, options.Eps, options.WeightDecay));
+        var state = new TrainerState();
+        var resumeFrom = options.Resume ? Checkpoint.Find(options.OutDir) : null;
+        if (resumeFrom is not null) state = Checkpoint.Load(resumeFrom, trainable, optimizer);
+        var metricsPath = Path.Combine(options.OutDir, MetricsFile);
+        TrimMetrics(metricsPath, state.Step);
+
+        var losses = new List<double>(state.Losses);
+        var evals = state.EvalLosses.Select(e => ((long)e[0], e[1])).ToList();
+        double? best = state.BestEvalLoss;
+        int bad = state.EvalsWithoutImprovement;
+        long tokens = state.TokensSeen;
+        var clock = Stopwatch.StartNew();
+        double priorSeconds = state.ElapsedSeconds;
+        bool stoppedEarly = false, cancelled = false;
+        long step = state.Step;
+        long stepsThisRun = 0;
+        double secondsThisRun = 0;
+
+        using var metrics = new StreamWriter(metricsPath, append: true);
+        while (step < options.MaxSteps)
+        {
+            if (cancel.IsCancellationRequested) { cancelled = true; break; }
+            var stepClock = Stopwatch.StartNew();
+            double lr = LrSchedule.At(options.Schedule, options.LearningRate, step, options.WarmupSteps, options.MaxSteps, options.MinLrRatio);
+            optimizer.LearningRate = lr;
+            setTraining(true);
+            double stepLoss = 0;
+            long stepTokens = 0;
+            double gradNorm;
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                for (int micro = 0; micro < options.GradientAccumulation; micro++)
+                {
+                    long index = step * options.GradientAccumulation + micro;
+                    manual_seed(options.Seed * 1_000_003L + index);
+                    var batch = train.Get(index);
+                    var l = loss(batch);
+                    (l / options.GradientAccumulation).backward();
+                    stepLoss += l.item<float>() / options.GradientAccumulation;
+                    stepTokens += batch.Tokens;
+                }
+                gradNorm = optimizer.ClipGradNorm(options.MaxGradNorm);
+                optimizer.StepOnce();
+            }
+            step++;
+            stepsThisRun++;
+            tokens += stepTokens;
+            losses.Add(stepLoss);
+            secondsThisRun += stepClock.Elapsed.TotalSeconds;
+            double tps = stepTokens / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
+
+            double? evalLoss = null;
+            if (eval is not null && options.EvalEvery > 0 && (step % options.EvalEvery == 0 || step == options.MaxSteps))
+            {
+                evalLoss = Evaluate(eval(), loss, setTraining);
+                evals.Add((step, evalLoss.Value));
+                if (best is null || evalLoss < best - 1e-6) { best = evalLoss; bad = 0; }
+                else bad++;
+                if (options.EarlyStoppingPatience > 0 && bad >= options.EarlyStoppingPatience) stoppedEarly = true;
+            }
+            var elapsed = TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds);
+            var eta = TimeSpan.FromSeconds(secondsThisRun / stepsThisRun * (options.MaxSteps - step));
+            metrics.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["step"] = step, ["loss"] = Math.Round(stepLoss, 6), ["lr"] = lr, ["grad_norm"] = Math.Round(gradNorm, 6),
+                ["tokens"] = tokens, ["tokens_per_s"] = Math.Round(tps, 1), ["elapsed_s"] = Math.Round(elapsed.TotalSeconds, 2),
+                ["eval_loss"] = evalLoss, ["rss_mb"] = PeakMemory.CurrentRssBytes() / 1048576,
+            }));
+            metrics.Flush();
+            onProgress?.Invoke(new TrainProgress(step, options.MaxSteps, stepLoss, lr, gradNorm, tps, tokens, elapsed, eta, evalLoss));
+
+            bool last = step == options.MaxSteps || stoppedEarly;
+            if (last || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0) || cancel.IsCancellationRequested)
+                Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
+            if (stoppedEarly) break;
+        }
+        if (cancelled && step > state.Step)
+            Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
+        setTraining(false);
+        return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
+            TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds), PeakMemory.PeakRssBytes());
+    }
+
+    private void Save(AdamW optimizer, long step, List<double> losses, List<(long, double)> evals, double? best, int bad, long tokens, double seconds) =>
+        Checkpoint.Save(options.OutDir, trainable, optimizer, new TrainerState
+        {
+            Step = step, Losses = losses, EvalLosses = evals.Select(e => new[] { (double)e.Item1, e.Item2 }).ToList(),
+            BestEvalLoss = best, EvalsWithoutImprovement = bad, TokensSeen = tokens, ElapsedSeconds = seconds,
+        });
+
+    /// <summary>Token-weighted mean loss over the batches, in eval mode, without gradients.</summary>
+    public static double Evaluate(IEnumerable<TrainBatch> batches, Func<TrainBatch, Tensor> loss, Action<bool> setTraining)
+    {
+        setTraining(false);
+        double sum = 0;
+        long count = 0;
+        using var _ = no_grad();
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            long n = batch.LossTokens;
+            sum += loss(batch).item<float>() * n;
+            count += n;
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    // A killed run may have logged steps after its last checkpoint; the resumed run logs them again.
+    private static void TrimMetrics(string path, long keepThrough)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadLines(path).Where(l =>
+        {
+            try { return JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= keepThrough; }
+            catch (JsonException) { return false; }
+        }).ToList();
+        IO.AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
+    }
+}

@@ -1,0 +1,13 @@
+namespace SharpTune.Training;
+
+/// <summary>What a checkpoint records besides weights and optimizer moments (trainer_state.json).</summary>
+public sealed record TrainerState
+{
+    public long Step { get; init; }
+    public List<double> Losses { get; init; } = new();
+    public List<double[]> EvalLosses { get; init; } = new();
+    public double? BestEvalLoss { get; init; }
+    public int EvalsWithoutImprovement { get; init; }
+    public long TokensSeen { get; init; }
+    public double ElapsedSeconds { get; init; }
+}
