@@ -17,6 +17,8 @@ public static class CliApp
             config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
             config.AddCommand<CheckCommand>("check").WithDescription("Recompute reference outputs (logits, loss, greedy ids) and compare.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
+            config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
+            config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
             config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
             config.AddBranch("tokenizer", t =>
             {
@@ -36,6 +38,9 @@ public static class CliApp
             config.SetExceptionHandler((ex, _) => Errors.Report(ex));
         });
         // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
-        return app.Run(args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a));
+        var list = args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a).ToList();
+        try { list = ConfigFile.Expand(list); }
+        catch (SharpTune.IO.SharpTuneException e) { return Errors.Report(e); }
+        return app.Run(list);
     }
 }

@@ -79,6 +79,16 @@ public static class ReferenceCheck
         return new ReferenceCheckResult(maxDiff, loss, expectedLoss, greedyMatch, want, got, scoreDiff);
     }
 
+    /// <summary>Max |Δ| between a stored logits tensor and a forward over the file's input_ids.</summary>
+    public static double MaxAbsDiff(string goldenPath, string key, Func<Tensor, Tensor> logits, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var golden = SafeTensorsFile.Open(goldenPath);
+        using var _ = no_grad();
+        var actual = logits(golden.Load("input_ids").to(device)).to_type(ScalarType.Float32).cpu();
+        return (actual - golden.Load(key)).abs().max().item<float>();
+    }
+
     private static int CommonPrefix(int[] a, int[] b)
     {
         int n = 0;

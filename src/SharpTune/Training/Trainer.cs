@@ -108,7 +108,7 @@ public sealed class Trainer(
             Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
         setTraining(false);
         return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
-            TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds), PeakMemory.PeakRssBytes());
+            TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds), PeakMemory.PeakRssBytes(), optimizer.StateBytes);
     }
 
     private void Save(AdamW optimizer, long step, List<double> losses, List<(long, double)> evals, double? best, int bad, long tokens, double seconds) =>
