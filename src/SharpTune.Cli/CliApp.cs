@@ -12,6 +12,7 @@ public static class CliApp
         app.Configure(config =>
         {
             config.SetApplicationName("sharptune");
+            config.AddCommand<DemoCommand>("demo").WithDescription("The main job: LoRA on the shipped base, ROUGE before/after, report.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text (or ids) from a Hugging Face model folder.");
             config.AddCommand<InitCommand>("init").WithDescription("Write a randomly initialised model (seeded) in HF format.");
             config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
@@ -33,6 +34,7 @@ public static class CliApp
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Measure speed and memory.");
+                bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                 bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
             });
             config.SetExceptionHandler((ex, _) => Errors.Report(ex));

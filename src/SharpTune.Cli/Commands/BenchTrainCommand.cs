@@ -1,0 +1,125 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using SharpTune.Adapters;
+using SharpTune.Generation;
+using SharpTune.IO;
+using SharpTune.Models;
+using SharpTune.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary>
+/// Training speed and memory on the standard workloads (../shared/bench/README.md): random weights of a real
+/// shape, batch 4 × 256, AdamW, fp32. Several methods run one per child process, so each peak RSS is its own.
+/// MFU = model FLOP/s ÷ this machine's fp32 matmul FLOP/s, both measured in the same process.
+/// </summary>
+public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--method <METHODS>")] [Description("lora, full, or a comma list (each in its own process).")] [DefaultValue("lora,full")]
+        public string Method { get; set; } = "lora,full";
+        [CommandOption("--like <CONFIG>")] [DefaultValue("../shared/bench/smollm2-135m.json")]
+        public string Like { get; set; } = "../shared/bench/smollm2-135m.json";
+        [CommandOption("--batch-size <B>")] [DefaultValue(4)] public int BatchSize { get; set; } = 4;
+        [CommandOption("--seq-len <T>")] [DefaultValue(256)] public int SeqLen { get; set; } = 256;
+        [CommandOption("--steps <N>")] [Description("Timed steps (median reported).")] [DefaultValue(5)] public int Steps { get; set; } = 5;
+        [CommandOption("--warmup-steps <N>")] [DefaultValue(2)] public int WarmupSteps { get; set; } = 2;
+        [CommandOption("--rank <R>")] [DefaultValue(16)] public int Rank { get; set; } = 16;
+        [CommandOption("--alpha <A>")] [DefaultValue(32.0)] public double Alpha { get; set; } = 32;
+        [CommandOption("--json")] [Description("Print one JSON result line (used between processes).")] public bool Json { get; set; }
+    }
+
+    public sealed record Result(string Method, string Shape, long Parameters, long Trainable, double TokensPerSecond, double ModelTflops,
+        double MatmulGflops, double Mfu, long PeakRssBytes, long OptimizerStateBytes, double StepSeconds);
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
+    {
+        var methods = s.Method.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var m in methods)
+            if (m is not ("lora" or "full")) throw new SharpTuneException($"--method {m}: expected lora or full");
+        var results = methods.Length == 1 ? [Measure(s, methods[0])] : methods.Select(m => InChild(s, m)).ToList();
+        if (s.Json) { foreach (var r in results) Console.WriteLine(JsonSerializer.Serialize(r)); return 0; }
+        var table = new Table().AddColumns("method", "trainable", "tokens/s", "step", "MFU", "peak RSS", "optimizer state");
+        foreach (var r in results)
+            table.AddRow(r.Method, $"{r.Trainable:N0} of {r.Parameters:N0}", $"{r.TokensPerSecond:F0}", $"{r.StepSeconds:F2} s",
+                $"{100 * r.Mfu:F1}% ({r.ModelTflops * 1000:F1} of {r.MatmulGflops:F1} GFLOP/s)", PeakMemory.Format(r.PeakRssBytes), $"{r.OptimizerStateBytes / 1048576.0:F1} MiB");
+        var console = Output.Current();
+        console.WriteLine($"{Path.GetFileName(s.Like)}: batch {s.BatchSize} × {s.SeqLen}, AdamW, fp32, {get_num_threads()} threads; LoRA r={s.Rank}, alpha={s.Alpha}, all linear projections");
+        console.Write(table);
+        return 0;
+    }
+
+    private static Result InChild(Settings s, string method)
+    {
+        var dll = typeof(CliApp).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "bench", "train", "--method", method, "--like", s.Like, "--batch-size", $"{s.BatchSize}", "--seq-len", $"{s.SeqLen}",
+                     "--steps", $"{s.Steps}", "--warmup-steps", $"{s.WarmupSteps}", "--rank", $"{s.Rank}", "--alpha", $"{s.Alpha}", "--json" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new SharpTuneException($"bench train --method {method} failed: {stderr.Trim().Split('\n').LastOrDefault()}");
+        return JsonSerializer.Deserialize<Result>(stdout.Trim().Split('\n')[^1])!;
+    }
+
+    private static Result Measure(Settings s, string method)
+    {
+        var config = ModelConfig.Load(s.Like);
+        double matmul = MatmulGflops();
+        using var model = ModelIO.Create(config);
+        ModelIO.Initialize(model, 0);
+        using var adapted = AdapterFactory.Create(model, new MethodOptions { Method = method, Rank = s.Rank, Alpha = s.Alpha, Dropout = 0, Targets = "all-linear" }, null, 0);
+        using var opt = new AdamW(adapted.Trainable, new AdamW.Options(1e-4));
+        adapted.SetTraining(true);
+        var rng = new Generator(0, CPU);
+        var times = new List<double>();
+        for (int step = 0; step < s.WarmupSteps + s.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var ids = randint(0, config.VocabSize, [s.BatchSize, s.SeqLen], generator: rng);
+            var sw = Stopwatch.StartNew();
+            opt.ZeroGrad();
+            adapted.Loss(new TrainBatch(ids, ids, null)).backward();
+            opt.ClipGradNorm(1.0);
+            opt.StepOnce();
+            if (step >= s.WarmupSteps) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        double stepSeconds = times[times.Count / 2];
+        double tokens = s.BatchSize * s.SeqLen;
+        // Matmul parameters (every linear weight, the output head included; embedding lookups are free).
+        long matmulParams = model.named_modules().Select(m => m.module).OfType<LinearLayer>().Sum(l => (long)l.InFeatures * l.OutFeatures)
+                            + (config.TieWordEmbeddings ? (long)config.VocabSize * config.HiddenSize : 0);
+        double attention = 4.0 * config.NumLayers * s.SeqLen * config.NumHeads * config.HeadDim; // QKᵀ and AV, forward, per token
+        // Forward 2N; backward 2N for input gradients, plus 2N for weight gradients only when weights train.
+        double perToken = (method == "full" ? 6.0 : 4.0) * matmulParams + 3 * attention;
+        double flops = perToken * tokens / stepSeconds;
+        return new Result(method, Path.GetFileName(s.Like), model.ParameterCount(), adapted.TrainableParameterCount, tokens / stepSeconds,
+            flops / 1e12, matmul, flops / 1e9 / matmul, PeakMemory.PeakRssBytes(), opt.StateBytes, stepSeconds);
+    }
+
+    /// <summary>Sustained fp32 GEMM rate of this machine (1024³, median of 10).</summary>
+    public static double MatmulGflops()
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(1024, 1024);
+        var b = randn(1024, 1024);
+        for (int i = 0; i < 3; i++) a.matmul(b).Dispose();
+        var t = new List<double>();
+        for (int i = 0; i < 10; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            a.matmul(b).Dispose();
+            t.Add(sw.Elapsed.TotalSeconds);
+        }
+        t.Sort();
+        return 2.0 * 1024 * 1024 * 1024 / t[t.Count / 2] / 1e9;
+    }
+}

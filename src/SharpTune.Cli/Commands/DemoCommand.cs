@@ -1,0 +1,103 @@
+using System.ComponentModel;
+using SharpTune.Generation;
+using SharpTune.Recipes;
+using SharpTune.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary>The main job: before/after summaries of the shipped base with LoRA, on the embedded defaults.</summary>
+public sealed class DemoCommand : Command<DemoCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <DIR>")] [Description("Base model folder (default: the shipped models/sharptune-base).")] public string? Model { get; set; }
+        [CommandOption("--data <JSONL>")] [Description("Training pairs {id, source, summary} (default: ../shared/data/debian-descriptions/train.jsonl).")] public string? Data { get; set; }
+        [CommandOption("--dev <JSONL>")] [Description("Held-out pairs (default: the dev.jsonl beside --data).")] public string? Dev { get; set; }
+        [CommandOption("--method <METHOD>")] [DefaultValue("lora")] public string Method { get; set; } = "lora";
+        [CommandOption("--rank <R>")] [DefaultValue(8)] public int Rank { get; set; } = 8;
+        [CommandOption("--train-examples <N>")] [DefaultValue(2000)] public int TrainExamples { get; set; } = 2000;
+        [CommandOption("--eval-examples <N>")] [DefaultValue(100)] public int EvalExamples { get; set; } = 100;
+        [CommandOption("--epochs <N>")] [DefaultValue(1)] public int Epochs { get; set; } = 1;
+        [CommandOption("--lr <LR>")] [DefaultValue(2e-3)] public double Lr { get; set; } = 2e-3;
+        [CommandOption("--out <DIR>")] [DefaultValue("runs/demo")] public string Out { get; set; } = "runs/demo";
+        [CommandOption("--resume")] public bool Resume { get; set; }
+        [CommandOption("--device <DEVICE>")] [DefaultValue("cpu")] public string Device { get; set; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
+    {
+        using var cts = Cancellation.OnCtrlC(cancel);
+        var defaults = new DemoOptions();
+        var train = s.Data ?? defaults.TrainPath;
+        var options = defaults with
+        {
+            ModelDir = s.Model ?? defaults.ModelDir, TrainPath = train,
+            DevPath = s.Dev ?? (s.Data is null ? defaults.DevPath : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(train))!, "dev.jsonl")),
+            Method = s.Method, Rank = s.Rank, TrainExamples = s.TrainExamples, EvalExamples = s.EvalExamples, Epochs = s.Epochs,
+            LearningRate = s.Lr, OutDir = s.Out, Resume = s.Resume, Device = s.Device,
+        };
+        var console = Output.Current();
+        DemoRecipe.Outcome outcome;
+        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+            outcome = DemoRecipe.Run(options, new PlainProgress(), cts.Token);
+        else
+        {
+            outcome = null!;
+            console.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx => outcome = DemoRecipe.Run(options, new BarProgress(ctx), cts.Token));
+        }
+
+        var t = outcome.Training.Result;
+        if (outcome.After is null)
+        {
+            console.MarkupLine($"[yellow]stopped at step {t.Steps}[/]; checkpoint and adapter are in {Markup.Escape(outcome.AdapterDir)} — rerun with --resume to continue.");
+            return 130;
+        }
+        var table = new Table().Title("ROUGE F1 on held-out descriptions").AddColumns("model", "ROUGE-1", "ROUGE-2", "ROUGE-L");
+        table.AddRow("base", $"{outcome.Before.Rouge.Rouge1:F4}", $"{outcome.Before.Rouge.Rouge2:F4}", $"{outcome.Before.Rouge.RougeL:F4}");
+        table.AddRow($"+ {outcome.Training.Setup.Method} r={s.Rank}", $"{outcome.After.Rouge.Rouge1:F4}", $"{outcome.After.Rouge.Rouge2:F4}", $"{outcome.After.Rouge.RougeL:F4}");
+        console.Write(table);
+        foreach (var i in new[] { 0, 1, 2 }.Where(i => i < outcome.Before.Items.Count))
+        {
+            var p = outcome.Before.Items[i].Pair;
+            console.MarkupLine($"\n[bold]{Markup.Escape(p.Id)}[/]: {Markup.Escape(DemoRecipe.Excerpt(p.Source, 160))}");
+            console.MarkupLine($"  reference : {Markup.Escape(p.Summary)}");
+            console.MarkupLine($"  base      : {Markup.Escape(outcome.Before.Items[i].Generated)}");
+            console.MarkupLine($"  fine-tuned: {Markup.Escape(outcome.After.Items[i].Generated)}");
+        }
+        console.MarkupLine($"\ntrained {t.Steps} steps in {t.Elapsed:hh\\:mm\\:ss} (loss {t.Losses.FirstOrDefault():F3} → {t.Losses.LastOrDefault():F3}), peak RSS {PeakMemory.Format(PeakMemory.PeakRssBytes())}");
+        console.MarkupLine($"adapter: {Markup.Escape(outcome.AdapterDir)}   report: {Markup.Escape(outcome.ReportPath)}");
+        return 0;
+    }
+
+    private sealed class PlainProgress : DemoRecipe.IProgress
+    {
+        private long _every = 1;
+        public void Stage(string text) => Console.WriteLine($"» {text}");
+        public void Evaluating(string label, int done, int total) { if (done == total || done % 32 == 0) Console.WriteLine($"  {label}: {done}/{total} summaries"); }
+        public void Setup(FineTuneRecipe.Setup s) => Console.WriteLine($"  trainable parameters {s.TrainableParameters:N0} of {s.TotalParameters:N0}; optimizer state {s.OptimizerStateBytes / 1048576.0:F2} MiB");
+        public void Training(TrainProgress p)
+        {
+            _every = Math.Max(1, p.MaxSteps / 20);
+            if (p.Step % _every == 0 || p.Step == p.MaxSteps) Console.WriteLine($"  step {p.Step}/{p.MaxSteps} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s eta {p.Eta:hh\\:mm\\:ss}");
+        }
+    }
+
+    private sealed class BarProgress(ProgressContext ctx) : DemoRecipe.IProgress
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = new();
+        private ProgressTask Task(string key, double max) => _tasks.TryGetValue(key, out var t) ? t : _tasks[key] = ctx.AddTask(key, maxValue: max);
+        public void Stage(string text) => AnsiConsole.MarkupLine($"» {Markup.Escape(text)}");
+        public void Evaluating(string label, int done, int total) { var t = Task($"summaries ({label})", total); t.Value = done; }
+        public void Setup(FineTuneRecipe.Setup s) => AnsiConsole.MarkupLine($"  trainable parameters {s.TrainableParameters:N0} of {s.TotalParameters:N0}; optimizer state {s.OptimizerStateBytes / 1048576.0:F2} MiB");
+        public void Training(TrainProgress p)
+        {
+            var t = Task("training", p.MaxSteps);
+            t.Value = p.Step;
+            t.Description = Markup.Escape($"training loss {p.Loss:F3} {p.TokensPerSecond:F0} tok/s");
+        }
+    }
+}
