@@ -93,3 +93,53 @@ public class CliTests
         Assert.Contains("[0, 512)", err);
     }
 }
+
+[Collection("console")]
+public class CliTrainTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (SharpTune.Cli.CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    [Fact]
+    public void TrainReadsAConfigFileAndTheCommandLineWins()
+    {
+        var dir = Shared.TempDir();
+        var config = Path.Combine(dir, "run.json");
+        File.WriteAllText(config, $$"""{"model": "{{TinyFixture.ModelDir}}", "data": "{{TinyFixture.DataFile(8)}}", "method": "prompt-tuning", "max-steps": 2, "batch-size": 4, "virtual-tokens": 3, "overflow": "truncate", "max-length": 256}""");
+        var outDir = Path.Combine(dir, "out");
+        var (code, output, err) = Run("train", "--config", config, "--method", "lora", "--rank", "2", "--targets", "q_proj", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("lora:", output);
+        var cfg = SharpTune.Adapters.PeftConfig.Load(outDir);
+        Assert.Equal("LORA", cfg.PeftType);
+        Assert.Equal(2, cfg.R);
+        Assert.Equal(2, File.ReadLines(Path.Combine(outDir, "metrics.jsonl")).Count());
+    }
+
+    [Fact]
+    public void MergeWritesAModelThatMatchesTheAdapter()
+    {
+        var outDir = Shared.TempDir();
+        var (code, _, err) = Run("merge", "--model", Shared.Golden("llama-tiny"), "--adapter", Shared.Golden("peft", "lora-r8"), "--out", outDir);
+        Assert.True(code == 0, err);
+        var (checkCode, output, _) = Run("check", "--model", outDir, "--golden", Shared.Golden("peft", "lora-r8", "golden.safetensors"));
+        Assert.Equal(0, checkCode);
+        Assert.Contains("PASS", output);
+        var (adapterCode, adapterOut, _) = Run("check", "--model", Shared.Golden("llama-tiny"), "--adapter", Shared.Golden("peft", "prefix-tuning"),
+            "--golden", Shared.Golden("peft", "prefix-tuning", "golden.safetensors"));
+        Assert.Equal(0, adapterCode);
+        Assert.Contains("PASS", adapterOut);
+        var (bad, _, badErr) = Run("merge", "--model", Shared.Golden("llama-tiny"), "--adapter", Shared.Golden("peft", "prompt-tuning"), "--out", Shared.TempDir());
+        Assert.Equal(2, bad);
+        Assert.Contains("only LoRA adapters can be merged", badErr);
+    }
+}
