@@ -7,17 +7,7 @@ namespace SharpTune.Tests;
 [Collection("console")]
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var o = new StringWriter();
-        var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void GenerateWithInputIdsPrintsTheReferenceGreedyIds()
@@ -97,17 +87,7 @@ public class CliTests
 [Collection("console")]
 public class CliTrainTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var o = new StringWriter();
-        var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (SharpTune.Cli.CliApp.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void TrainReadsAConfigFileAndTheCommandLineWins()

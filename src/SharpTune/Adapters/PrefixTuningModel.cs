@@ -90,16 +90,7 @@ public sealed class PrefixTuningModel : AdaptedModel
         return Base.Forward(inputIds, attentionMask: WithPrefixMask(attentionMask), cache: fresh);
     }
 
-    public override void Save(string dir)
-    {
-        Directory.CreateDirectory(dir);
-        using (no_grad())
-            SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.WeightsFile), [KeyValuePair.Create("prompt_embeddings", PrefixValues().detach())],
-                new Dictionary<string, string> { ["format"] = "pt" });
-        if (_transform is not null)
-            SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.EncoderFile), _trainable.Select(t => KeyValuePair.Create(t.Item1, (Tensor)t.Item2)));
-        Settings.Save(dir);
-    }
+    public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PrefixValues, _transform is null ? null : _trainable, Settings);
 
     /// <summary>PEFT in inference mode: the saved values are used directly (no projection).</summary>
     public static PrefixTuningModel FromValues(CausalLM baseModel, PeftConfig settings, Tensor values)

@@ -96,17 +96,8 @@ public sealed class PromptTuningModel : AdaptedModel
         return logits.narrow(1, VirtualTokens, inputIds.shape[1]);
     }
 
-    public override void Save(string dir)
-    {
-        Directory.CreateDirectory(dir);
-        using (no_grad())
-            SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.WeightsFile), [KeyValuePair.Create("prompt_embeddings", PromptEmbeddings().detach())],
-                new Dictionary<string, string> { ["format"] = "pt" });
-        // PEFT keeps only the computed embeddings; the encoder is saved beside them so training can continue.
-        if (_encoder is not null)
-            SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.EncoderFile), _trainable.Select(t => KeyValuePair.Create(t.Item1, (Tensor)t.Item2)));
-        Settings.Save(dir);
-    }
+    // PEFT keeps only the computed embeddings; the encoder is saved beside them so training can continue.
+    public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PromptEmbeddings, _encoder is null ? null : _trainable, Settings);
 
     /// <summary>Loads PEFT's prompt_embeddings (P-tuning: as fixed embeddings, as PEFT does in inference mode).</summary>
     public static PromptTuningModel FromEmbeddings(CausalLM baseModel, PeftConfig settings, Tensor embeddings)
