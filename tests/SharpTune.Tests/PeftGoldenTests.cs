@@ -146,3 +146,60 @@ public class PeftGoldenTests
         Assert.Equal(full[0, -1].argmax().item<long>(), cached[0].Tokens[0]);
     }
 }
+
+/// <summary>DoRA and the P-tuning LSTM encoder, checked against their own definitions.</summary>
+public class DoraAndEncoderTests
+{
+    [Fact]
+    public void DoraStartsAsTheBaseAndMergesToTheSameFunction()
+    {
+        using var scope = NewDisposeScope();
+        var baseModel = ModelIO.Load(Shared.Golden("llama-tiny"));
+        var ids = SafeTensorsFile.Open(Shared.Golden("llama-tiny", "golden.safetensors")).Load("input_ids");
+        Tensor before;
+        using (no_grad()) before = baseModel.Forward(ids).clone();
+        var dora = (LoraModel)AdapterFactory.Create(baseModel, new MethodOptions { Method = "lora", Dora = true, Rank = 4, Targets = "q_proj,v_proj,down_proj" }, null, 0);
+        using var _ = no_grad();
+        // B = 0 and magnitude = ‖W‖: the adapted model is the base model.
+        Assert.True((dora.Forward(ids) - before).abs().max().item<float>() < 1e-5);
+        // Give B and the magnitude values; then the merged weights m·(W+sBA)/‖W+sBA‖ must compute what the adapter computes.
+        var g = new Generator(5, CPU);
+        foreach (var (_, l) in dora.Layers)
+        {
+            l.B.copy_(randn(l.B.shape, generator: g) * 0.05);
+            l.Magnitude!.mul_(1.0 + 0.1 * randn(l.Magnitude.shape, generator: g));
+        }
+        var adapted = dora.Forward(ids).clone();
+        Assert.True((adapted - before).abs().max().item<float>() > 1e-4);
+        var merged = dora.MergeAndUnload().Forward(ids);
+        Assert.True((merged - adapted).abs().max().item<float>() < 1e-4);
+        Assert.Contains(dora.Trainable, t => t.Name.EndsWith("lora_magnitude_vector.default.weight"));
+    }
+
+    [Fact]
+    public void LstmPromptEncoderHasPeftsShapeAndTrains()
+    {
+        using var scope = NewDisposeScope();
+        var baseModel = ModelIO.Load(Shared.Golden("llama-tiny"));
+        var m = (PromptTuningModel)AdapterFactory.Create(baseModel, new MethodOptions { Method = "p-tuning", Encoder = "lstm", VirtualTokens = 5, EncoderHidden = 16 }, null, 0);
+        Assert.Equal(new long[] { 5, 64 }, m.PromptEmbeddings().shape);
+        Assert.Contains(m.Trainable, t => t.Name.StartsWith("prompt_encoder.default.lstm_head."));
+        Assert.Contains(m.Trainable, t => t.Name == "prompt_encoder.default.mlp_head.2.weight");
+        var ids = SafeTensorsFile.Open(Shared.Golden("llama-tiny", "golden.safetensors")).Load("input_ids");
+        using var opt = new AdamW(m.Trainable, new AdamW.Options(LearningRate: 1e-2));
+        m.SetTraining(true);
+        double first = 0, last = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            using var step = NewDisposeScope();
+            opt.ZeroGrad();
+            var loss = m.Loss(new TrainBatch(ids, ids, null));
+            loss.backward();
+            opt.StepOnce();
+            if (i == 0) first = loss.item<float>();
+            last = loss.item<float>();
+        }
+        Assert.True(last < first, $"{first} → {last}");
+        Assert.All(baseModel.named_parameters(), p => Assert.Null(p.parameter.grad));
+    }
+}
