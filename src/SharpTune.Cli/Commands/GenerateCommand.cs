@@ -22,6 +22,9 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         [CommandOption("--tokenizer <DIR>")] [Description("Tokenizer folder; defaults to the model folder.")]
         public string? Tokenizer { get; set; }
 
+        [CommandOption("--adapter <DIR>")] [Description("PEFT adapter folder (LoRA, prompt/prefix tuning) to apply.")]
+        public string? Adapter { get; set; }
+
         [CommandOption("--chat")] [Description("Wrap the prompt as a user turn with the tokenizer's chat template.")]
         public bool Chat { get; set; }
 
@@ -99,7 +102,8 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             UseCache = !s.NoCache,
             PadTokenId = model.Config.PadTokenId ?? 0,
         };
-        var generator = new TextGenerator(model, tok is null ? null : ids => tok.Decode(ids, skipSpecialTokens: true));
+        using var adapted = s.Adapter is null ? null : SharpTune.Adapters.AdapterIO.Load(s.Adapter, model);
+        var generator = new TextGenerator((ILanguageModel?)adapted ?? model, tok is null ? null : ids => tok.Decode(ids, skipSpecialTokens: true));
         var stream = new StreamPrinter(tok, !s.PrintIds);
         var result = generator.Generate([prompt], options, (_, t) => stream.Add(t), cancel)[0];
         if (s.PrintIds) Console.WriteLine("[" + string.Join(",", result.Tokens) + "]");
