@@ -43,7 +43,8 @@ public sealed class LoraLinear
     private Tensor Delta(Tensor x)
     {
         var xd = Training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
-        var lora = nn.functional.linear(nn.functional.linear(xd, A), B) * Scaling;
+        // Scaling B (out × r) is cheaper than scaling the activations (batch × tokens × out).
+        var lora = nn.functional.linear(nn.functional.linear(xd, A), B * Scaling);
         if (Magnitude is null) return lora;
         var norm = WeightNorm().detach();
         var scale = Magnitude / norm;
