@@ -40,16 +40,23 @@ public sealed class LoraLinear
     // ‖W + s·B·A‖ over the input dimension, one value per output row.
     private Tensor WeightNorm() => (Base.WeightOutIn + Scaling * B.matmul(A)).norm(1, keepdim: false);
 
-    private Tensor Delta(Tensor x)
+    private Tensor Delta(Tensor x, Tensor y)
     {
         var xd = Training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
+        var h = nn.functional.linear(xd, A);
         // Scaling B (out × r) is cheaper than scaling the activations (batch × tokens × out).
-        var lora = nn.functional.linear(nn.functional.linear(xd, A), B * Scaling);
-        if (Magnitude is null) return lora;
+        var scaledB = B * Scaling;
+        if (Magnitude is null)
+        {
+            // y += h·(sB)ᵀ in place, without an activation-sized temporary.
+            y.view(-1, y.shape[^1]).addmm_(h.reshape(-1, h.shape[^1]), scaledB.t());
+            return y;
+        }
+        var lora = nn.functional.linear(h, scaledB);
         var norm = WeightNorm().detach();
         var scale = Magnitude / norm;
         var baseOut = nn.functional.linear(xd, Base.WeightOutIn);
-        return (scale - 1) * baseOut + scale * lora;
+        return y.add_((scale - 1) * baseOut + scale * lora);
     }
 
     /// <summary>The merged weight in the base layer's storage orientation: W + s·B·A, or DoRA's m·(W+sBA)/‖W+sBA‖.</summary>

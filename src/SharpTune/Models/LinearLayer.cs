@@ -18,8 +18,8 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
-    /// <summary>Optional additive path (e.g. LoRA): output += Adapter(input).</summary>
-    public Func<Tensor, Tensor>? Adapter { get; set; }
+    /// <summary>Optional additive path (e.g. LoRA): given (input, base output), adds its contribution to the output in place.</summary>
+    public Func<Tensor, Tensor, Tensor>? Adapter { get; set; }
 
     public LinearLayer(string name, int inFeatures, int outFeatures, bool hasBias, bool conv1D, Device device, ScalarType dtype) : base(name)
     {
@@ -38,6 +38,8 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var y = nn.functional.linear(x, WeightOutIn, bias);
-        return Adapter is null ? y : y + Adapter(x);
+        // The adapter writes into y: linear's backward does not need its output, and no activation-sized
+        // buffer per adapted layer keeps LoRA's peak memory well under full fine-tuning's.
+        return Adapter is null ? y : Adapter(x, y);
     }
 }
