@@ -19,6 +19,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (x.dtype == ScalarType.Float32) return weight * (x * (x.square().mean([-1], keepdim: true) + _eps).rsqrt());
         var x32 = x.to_type(ScalarType.Float32);
         var normed = x32 * (x32.square().mean([-1], keepdim: true) + _eps).rsqrt();
         return weight * normed.to_type(x.dtype);

@@ -35,22 +35,22 @@ public sealed class RotaryEmbedding : IDisposable
         return where(isMedium, smoothed, scaled);
     }
 
-    /// <summary>cos and sin for positions [B, T], each [B, 1, T, headDim] in <paramref name="dtype"/>.</summary>
+    /// <summary>
+    /// cos and a sign-folded sin for positions [B, T], each [B, 1, T, headDim] in <paramref name="dtype"/>:
+    /// the sin's first half is negated so that rotate_half(x)·sin = roll(x, d/2)·sinSigned (one op, not four).
+    /// </summary>
     public (Tensor Cos, Tensor Sin) Compute(Tensor positionIds, ScalarType dtype)
     {
         var pos = positionIds.to_type(ScalarType.Float32);
         if (_positionScale != 1.0) pos = pos * _positionScale;
         var freqs = pos.unsqueeze(-1) * _invFreq;
+        var sin = freqs.sin();
         var emb = cat([freqs, freqs], -1).unsqueeze(1);
-        return (emb.cos().to_type(dtype), emb.sin().to_type(dtype));
+        return (emb.cos().to_type(dtype), cat([-sin, sin], -1).unsqueeze(1).to_type(dtype));
     }
 
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        long half = x.shape[^1] / 2;
-        var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
-        return x * cos + rotated * sin;
-    }
+    /// <summary>x·cos + rotate_half(x)·sin, where rotate_half([x1, x2]) = [−x2, x1] (HF's convention).</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin) => x * cos + x.roll(x.shape[^1] / 2, -1) * signedSin;
 
     public void Dispose() => _invFreq.Dispose();
 }
