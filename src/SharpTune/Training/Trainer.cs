@@ -43,6 +43,7 @@ public sealed class Trainer(
         bool stoppedEarly = false, cancelled = false;
         long step = state.Step;
         long stepsThisRun = 0;
+        long lastSaved = state.Step;
         double secondsThisRun = 0;
 
         using var metrics = new StreamWriter(metricsPath, append: true);
@@ -101,10 +102,14 @@ public sealed class Trainer(
 
             bool last = step == options.MaxSteps || stoppedEarly;
             if (last || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0) || cancel.IsCancellationRequested)
+            {
                 Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
+                lastSaved = step;
+            }
             if (stoppedEarly) break;
         }
-        if (cancelled && step > state.Step)
+        // A cancel seen mid-step was already checkpointed after that step; one seen between steps was not.
+        if (cancelled && step > lastSaved)
             Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
         setTraining(false);
         return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
