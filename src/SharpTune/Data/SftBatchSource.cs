@@ -39,7 +39,7 @@ public sealed class SftBatchSource : IBatchSource
         lock (_epochs)
         {
             if (_epochs.TryGetValue(epoch, out var cached)) return cached;
-            var rng = new Random(HashCode.Combine(_seed, epoch, 17));
+            var rng = new Random(Seeds.Mix(_seed, epoch, 17));
             var order = Enumerable.Range(0, _examples.Count).ToArray();
             rng.Shuffle(order);
             var flat = order.Select(i => _examples[i].Flatten()).ToList();

@@ -38,7 +38,7 @@ public sealed class PackedLmSource : IBatchSource
         {
             if (_orders.TryGetValue(epoch, out var o)) return o;
             o = Enumerable.Range(0, _blocks).ToArray();
-            new Random(HashCode.Combine(_seed, epoch)).Shuffle(o);
+            new Random(Seeds.Mix(_seed, epoch)).Shuffle(o);
             if (_orders.Count > 4) _orders.Clear();
             return _orders[epoch] = o;
         }
