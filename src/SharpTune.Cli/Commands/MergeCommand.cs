@@ -25,9 +25,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         if (adapted is not LoraModel lora) throw new SharpTuneException($"{s.Adapter}: only LoRA adapters can be merged into the weights ({adapted.Method} adds virtual tokens)");
         var merged = lora.MergeAndUnload();
         ModelIO.Save(merged, s.Out);
-        PretrainRecipe.CopyTokenizer(s.Model, s.Out);
-        var gen = Path.Combine(s.Model, "generation_config.json");
-        if (File.Exists(gen)) AtomicFile.WriteAllBytes(Path.Combine(s.Out, "generation_config.json"), File.ReadAllBytes(gen));
+        PretrainRecipe.CopyCompanions(s.Model, s.Out);
         Console.WriteLine($"merged {lora.Layers.Count} LoRA layers into {s.Out}");
         return 0;
     }

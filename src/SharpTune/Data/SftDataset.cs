@@ -47,9 +47,13 @@ public static class SftDataset
     {
         var source = JsonlReader.RequireString(obj, "source", path, line);
         var summary = JsonlReader.RequireString(obj, "summary", path, line);
-        var prompt = o.PairTemplate.Replace("{source_indented}", DebianStanza.IndentedBody(source)).Replace("{source}", source);
+        var prompt = PairPrompt(o.PairTemplate, source);
         return new SftExample(line, [(tok.Encode(prompt), false), ([.. tok.Encode(" " + summary.Trim(), false), eos], true)]);
     }
+
+    /// <summary>The prompt for a pair: {source} is the text, {source_indented} the text as a Debian description body.</summary>
+    public static string PairPrompt(string template, string source) =>
+        template.Replace("{source_indented}", DebianStanza.IndentedBody(source)).Replace("{source}", source);
 
     public static string AlpacaPrompt(string instruction, string? input) => string.IsNullOrWhiteSpace(input)
         ? $"Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n"

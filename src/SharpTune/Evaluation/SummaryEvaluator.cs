@@ -34,7 +34,7 @@ public static class SummaryEvaluator
     /// <summary>The prompt as training builds it, with the source cut (keeping the template's tail) to fit.</summary>
     public static int[] Prompt(Tokenizer tok, SummaryPair p, string template, int maxTokens)
     {
-        var ids = tok.Encode(template.Replace("{source_indented}", DebianStanza.IndentedBody(p.Source)).Replace("{source}", p.Source));
+        var ids = tok.Encode(SftDataset.PairPrompt(template, p.Source));
         if (ids.Length <= maxTokens) return ids;
         return ids.Take(maxTokens - 4).Concat(ids.TakeLast(4)).ToArray();
     }

@@ -49,9 +49,7 @@ public static class FineTuneRecipe
         adapted.Save(o.Trainer.OutDir);
         if (adapted is FineTuneModel)
         {
-            PretrainRecipe.CopyTokenizer(o.TokenizerDir ?? o.ModelDir, o.Trainer.OutDir);
-            var gen = Path.Combine(o.ModelDir, "generation_config.json");
-            if (File.Exists(gen)) AtomicFile.WriteAllBytes(Path.Combine(o.Trainer.OutDir, "generation_config.json"), File.ReadAllBytes(gen));
+            PretrainRecipe.CopyCompanions(o.ModelDir, o.Trainer.OutDir, o.TokenizerDir);
         }
         return new Outcome(setup, result);
     }

@@ -42,7 +42,7 @@ public static class PretrainRecipe
 
         double? devLoss = dev is null ? null : Trainer.Evaluate(dev.Sequential(), b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t));
         ModelIO.Save(model, o.Trainer.OutDir);
-        CopyTokenizer(o.TokenizerDir, o.Trainer.OutDir);
+        CopyCompanions(o.TokenizerDir, o.Trainer.OutDir);
         var gen = new JsonObject { ["eos_token_id"] = new JsonArray(new[] { tok.EosTokenId, tok.TokenToId("<|im_end|>") }.Where(i => i is not null).Select(i => (JsonNode)i!.Value).ToArray()) };
         if (tok.PadTokenId is int pad) gen["pad_token_id"] = pad;
         AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "generation_config.json"), gen.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -80,11 +80,15 @@ public static class PretrainRecipe
         AtomicFile.WriteAllText(Path.Combine(t.OutDir, "README.md"), card.Replace("\r", "") + "\n");
     }
 
-    public static void CopyTokenizer(string from, string to)
+    /// <summary>
+    /// Copies the files that travel with a model folder: the tokenizer files (from <paramref name="tokenizerFrom"/>
+    /// when given) and generation_config.json (from <paramref name="from"/>), each when present.
+    /// </summary>
+    public static void CopyCompanions(string from, string to, string? tokenizerFrom = null)
     {
-        foreach (var f in new[] { Tokenizer.FileName, Tokenizer.ConfigFileName })
+        foreach (var (dir, f) in new[] { (tokenizerFrom ?? from, Tokenizer.FileName), (tokenizerFrom ?? from, Tokenizer.ConfigFileName), (from, "generation_config.json") })
         {
-            var src = Path.Combine(from, f);
+            var src = Path.Combine(dir, f);
             if (File.Exists(src) && Path.GetFullPath(src) != Path.GetFullPath(Path.Combine(to, f)))
                 AtomicFile.WriteAllBytes(Path.Combine(to, f), File.ReadAllBytes(src));
         }
