@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SharpTune.Evaluation;
 using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Tokenization;
@@ -27,8 +28,7 @@ public static class PretrainRecipe
         log?.Invoke("tokenizing corpus…");
         var train = new PackedLmSource(o.DataFiles.SelectMany(TextCorpus.Documents).AsParallel().AsOrdered().Select(d => tok.Encode(d, false)),
             eot, o.BlockSize, o.BatchSize, o.Trainer.Seed, device);
-        PackedLmSource? dev = o.DevFiles.Count == 0 ? null
-            : new PackedLmSource(o.DevFiles.SelectMany(TextCorpus.Documents).AsParallel().AsOrdered().Select(d => tok.Encode(d, false)), eot, o.BlockSize, 8, 0, device);
+        PackedLmSource? dev = o.DevFiles.Count == 0 ? null : CorpusPerplexity.Source(o.DevFiles.SelectMany(TextCorpus.Documents), tok, o.BlockSize, device);
         log?.Invoke($"corpus: {train.TotalTokens:N0} tokens in {train.Blocks:N0} blocks of {o.BlockSize}" + (dev is null ? "" : $"; dev: {dev.TotalTokens:N0} tokens"));
 
         using var model = ModelIO.Create(config, device);
@@ -40,7 +40,7 @@ public static class PretrainRecipe
             dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer);
         var result = trainer.Run(progress, cancel);
 
-        double? devLoss = dev is null ? null : Trainer.Evaluate(dev.Sequential(), b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t));
+        double? devLoss = dev is null ? null : CorpusPerplexity.Compute(model, dev).Loss;
         ModelIO.Save(model, o.Trainer.OutDir);
         CopyCompanions(o.TokenizerDir, o.Trainer.OutDir);
         var gen = new JsonObject { ["eos_token_id"] = new JsonArray(new[] { tok.EosTokenId, tok.TokenToId("<|im_end|>") }.Where(i => i is not null).Select(i => (JsonNode)i!.Value).ToArray()) };

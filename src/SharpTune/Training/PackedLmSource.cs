@@ -15,7 +15,8 @@ public sealed class PackedLmSource : IBatchSource
     private readonly Device _device;
     private readonly Dictionary<long, int[]> _orders = new();
 
-    public PackedLmSource(IEnumerable<int[]> documents, int endOfText, int blockSize, int batchSize, int seed, Device device)
+    /// <param name="evaluationOnly">Only <see cref="Sequential"/> will be used: a corpus smaller than one batch is fine.</param>
+    public PackedLmSource(IEnumerable<int[]> documents, int endOfText, int blockSize, int batchSize, int seed, Device device, bool evaluationOnly = false)
     {
         var all = new List<int>();
         foreach (var d in documents) { all.AddRange(d); all.Add(endOfText); }
@@ -25,7 +26,8 @@ public sealed class PackedLmSource : IBatchSource
         _seed = seed;
         _device = device;
         _blocks = _tokens.Length / blockSize;
-        if (_blocks < batchSize) throw new SharpTuneException($"the corpus has {_tokens.Length} tokens: fewer than one batch of {batchSize}×{blockSize}");
+        if (_tokens.Length < 2) throw new SharpTuneException("the corpus is empty");
+        if (_blocks < batchSize && !evaluationOnly) throw new SharpTuneException($"the corpus has {_tokens.Length} tokens: fewer than one batch of {batchSize}×{blockSize}");
     }
 
     public long TotalTokens => _tokens.Length;
@@ -59,15 +61,25 @@ public sealed class PackedLmSource : IBatchSource
         return new TrainBatch(x, x, null);
     }
 
-    /// <summary>All blocks in order (no shuffle), for evaluation.</summary>
+    /// <summary>
+    /// Every token in order (no shuffle), for evaluation: full blocks in batches (the last batch may be smaller),
+    /// then the tail shorter than a block on its own, so a perplexity covers the whole corpus.
+    /// </summary>
     public IEnumerable<TrainBatch> Sequential()
     {
-        for (long i = 0; i < BatchesPerEpoch; i++)
+        for (int first = 0; first < _blocks; first += _batchSize)
         {
-            var ids = new long[_batchSize, _blockSize];
-            for (int b = 0; b < _batchSize; b++)
-                for (int t = 0; t < _blockSize; t++) ids[b, t] = _tokens[((int)i * _batchSize + b) * _blockSize + t];
+            int n = Math.Min(_batchSize, _blocks - first);
+            var ids = new long[n, _blockSize];
+            for (int b = 0; b < n; b++)
+                for (int t = 0; t < _blockSize; t++) ids[b, t] = _tokens[(first + b) * _blockSize + t];
             var x = tensor(ids, device: _device);
+            yield return new TrainBatch(x, x, null);
+        }
+        int tail = _tokens.Length - _blocks * _blockSize;
+        if (tail >= 2)
+        {
+            var x = tensor(_tokens.AsSpan(_blocks * _blockSize).ToArray().Select(i => (long)i).ToArray(), device: _device).unsqueeze(0);
             yield return new TrainBatch(x, x, null);
         }
     }
