@@ -19,6 +19,26 @@ public class CliTests
         Assert.Equal("[391,466,100,11,466,442,88,333,65,341,154,58]", output.Trim());
     }
 
+    [Fact]
+    public void PerplexityPrintsTheLibraryFigureAndRejectsAnEmptyCorpus()
+    {
+        var data = TinyFixture.DataFile(10);
+        var (code, output, _) = Run("perplexity", "--model", TinyFixture.ModelDir, "--data", data, "--block-size", "64");
+        Assert.Equal(0, code);
+        var tok = SharpTune.Tokenization.Tokenizer.Load(TinyFixture.ModelDir);
+        using var model = SharpTune.Models.ModelIO.Load(TinyFixture.ModelDir);
+        var docs = SharpTune.Data.JsonlReader.ReadPairs(data).Select(SharpTune.Data.DebianStanza.Format);
+        var r = SharpTune.Evaluation.CorpusPerplexity.Compute(model, SharpTune.Evaluation.CorpusPerplexity.Source(docs, tok, 64, model.Device));
+        Assert.Contains($"perplexity {r.Perplexity:F2}", output);
+        Assert.Contains($"{r.Tokens:N0} tokens", output);
+
+        var empty = Path.Combine(Shared.TempDir(), "empty.txt");
+        File.WriteAllText(empty, "\n\n");
+        (code, _, var err) = Run("perplexity", "--model", TinyFixture.ModelDir, "--data", empty);
+        Assert.Equal(2, code);
+        Assert.Contains($"{empty}: no documents", err);
+    }
+
     [Theory]
     [InlineData("llama-tiny")]
     [InlineData("qwen2-tiny")]

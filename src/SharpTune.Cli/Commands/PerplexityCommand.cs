@@ -35,6 +35,7 @@ public sealed class PerplexityCommand : Command<PerplexityCommand.Settings>
         var tok = Tokenizer.Load(s.Model);
         var documents = s.Data.SelectMany(f => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
             ? JsonlReader.ReadPairs(f).Select(DebianStanza.Format) : TextCorpus.Documents(f)).ToList();
+        if (documents.Count == 0) throw new SharpTuneException($"{string.Join(", ", s.Data)}: no documents (expected text separated by blank lines, or .jsonl pairs)");
         var source = CorpusPerplexity.Source(documents, tok, s.BlockSize, device);
         using var model = ModelIO.Load(s.Model, device, ModelIO.ParseDType(s.DType));
         if (s.BlockSize > model.Config.MaxPositions)
