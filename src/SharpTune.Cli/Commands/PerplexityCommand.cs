@@ -36,10 +36,10 @@ public sealed class PerplexityCommand : Command<PerplexityCommand.Settings>
         var documents = s.Data.SelectMany(f => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
             ? JsonlReader.ReadPairs(f).Select(DebianStanza.Format) : TextCorpus.Documents(f)).ToList();
         if (documents.Count == 0) throw new SharpTuneException($"{string.Join(", ", s.Data)}: no documents (expected text separated by blank lines, or .jsonl pairs)");
-        var source = CorpusPerplexity.Source(documents, tok, s.BlockSize, device);
         using var model = ModelIO.Load(s.Model, device, ModelIO.ParseDType(s.DType));
         if (s.BlockSize > model.Config.MaxPositions)
             throw new SharpTuneException($"--block-size {s.BlockSize} exceeds the model's max_position_embeddings {model.Config.MaxPositions}");
+        var source = CorpusPerplexity.Source(documents, tok, s.BlockSize, device);
         var r = CorpusPerplexity.Compute(model, source);
         Console.WriteLine($"{documents.Count:N0} documents, {r.Tokens:N0} tokens ({r.ScoredTokens:N0} scored): loss {r.Loss:F4}, perplexity {r.Perplexity:F2}");
         return 0;

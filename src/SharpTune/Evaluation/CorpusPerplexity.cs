@@ -26,13 +26,7 @@ public static class CorpusPerplexity
 
     public static Result Compute(CausalLM model, PackedLmSource source)
     {
-        long scored = 0;
-        double loss = Trainer.Evaluate(Counted(source.Sequential()), b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t));
-        return new Result(loss, source.TotalTokens, scored);
-
-        IEnumerable<TrainBatch> Counted(IEnumerable<TrainBatch> batches)
-        {
-            foreach (var b in batches) { scored += b.InputIds.shape[0] * (b.InputIds.shape[1] - 1); yield return b; }
-        }
+        double loss = Trainer.Evaluate(source.Sequential(), b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t));
+        return new Result(loss, source.TotalTokens, source.ScoredTokens);
     }
 }

@@ -31,6 +31,9 @@ public sealed class PackedLmSource : IBatchSource
     }
 
     public long TotalTokens => _tokens.Length;
+
+    /// <summary>Tokens <see cref="Sequential"/> scores: all but the first of each block, the tail counting as one.</summary>
+    public long ScoredTokens => _tokens.Length - (_tokens.Length + _blockSize - 1) / _blockSize;
     public int Blocks => _blocks;
     public int BatchesPerEpoch => _blocks / _batchSize;
 
@@ -79,7 +82,7 @@ public sealed class PackedLmSource : IBatchSource
         int tail = _tokens.Length - _blocks * _blockSize;
         if (tail >= 2)
         {
-            var x = tensor(_tokens.AsSpan(_blocks * _blockSize).ToArray().Select(i => (long)i).ToArray(), device: _device).unsqueeze(0);
+            var x = tensor(_tokens[(_blocks * _blockSize)..].Select(i => (long)i).ToArray(), device: _device).unsqueeze(0);
             yield return new TrainBatch(x, x, null);
         }
     }
