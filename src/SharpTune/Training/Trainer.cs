@@ -60,15 +60,29 @@ public sealed class Trainer(
             using (var scope = NewDisposeScope())
             {
                 optimizer.ZeroGrad();
-                for (int micro = 0; micro < options.GradientAccumulation; micro++)
+                // The step's loss is the mean over every loss token of its micro-batches, as one batch holding them
+                // all would give: each micro-batch's (token-mean) loss is weighted by its share of the step's loss
+                // tokens. Averaging the micro-batch means instead over-weights the tokens of short micro-batches.
+                int n = options.GradientAccumulation;
+                var batches = new TrainBatch[n];
+                var counts = new long[n];
+                long stepLossTokens = 0;
+                for (int micro = 0; micro < n; micro++)
                 {
-                    long index = step * options.GradientAccumulation + micro;
-                    manual_seed(options.Seed * 1_000_003L + index);
-                    var batch = train.Get(index);
-                    var l = loss(batch);
-                    (l / options.GradientAccumulation).backward();
-                    stepLoss += l.item<float>() / options.GradientAccumulation;
-                    stepTokens += batch.Tokens;
+                    batches[micro] = train.Get(step * n + micro);
+                    counts[micro] = batches[micro].LossTokens;
+                    stepLossTokens += counts[micro];
+                }
+                for (int micro = 0; micro < n; micro++)
+                {
+                    manual_seed(options.Seed * 1_000_003L + step * n + micro);
+                    stepTokens += batches[micro].Tokens;
+                    // A micro-batch without loss tokens adds nothing (its mean would be 0/0).
+                    if (counts[micro] == 0) continue;
+                    double weight = (double)counts[micro] / stepLossTokens;
+                    var l = loss(batches[micro]);
+                    (l * weight).backward();
+                    stepLoss += l.item<float>() * weight;
                 }
                 gradNorm = optimizer.ClipGradNorm(options.MaxGradNorm);
                 optimizer.StepOnce();
