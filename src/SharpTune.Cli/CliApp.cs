@@ -43,6 +43,7 @@ public static class CliApp
             app.Configure(config =>
             {
                 config.SetApplicationName("sharptune");
+                config.ConfigureConsole(Output.Current()); // help goes to the current Console.Out (tests redirect it)
                 config.AddCommand<DemoCommand>("demo").WithDescription("The main job: LoRA on the shipped base, ROUGE before/after, report.");
                 config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text (or ids) from a Hugging Face model folder.");
                 config.AddCommand<InitCommand>("init").WithDescription("Write a randomly initialised model (seeded) in HF format.");

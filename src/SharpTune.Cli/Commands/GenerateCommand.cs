@@ -42,7 +42,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         [CommandOption("--top-k <K>")] [Description("Sample only from the K most likely tokens (≥ 0; 0: no limit).")] [DefaultValue(0)] [ValidRange(0)]
         public int TopK { get; set; }
 
-        [CommandOption("--top-p <P>")] [Description("Nucleus sampling: the smallest set of tokens with this much probability, in (0, 1]; 1 keeps all.")] [DefaultValue(1.0)] [ValidRange(0, 1, MinOpen = true)]
+        [CommandOption("--top-p <P>")] [Description("Nucleus sampling: the smallest set of tokens with this much probability, in (0, 1]]; 1 keeps all.")] [DefaultValue(1.0)] [ValidRange(0, 1, MinOpen = true)]
         public double TopP { get; set; } = 1.0;
 
         [CommandOption("--repetition-penalty <P>")] [Description("Divide the logits of tokens already present by this (> 0; 1: off; HF semantics).")] [DefaultValue(1.0)] [ValidRange(0, MinOpen = true)]
@@ -73,6 +73,8 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
+        // Ids are checked before the model loads, so a typo costs nothing.
+        int[]? ids = s.InputIds is null ? null : Parse.Ids(s.InputIds, "--input-ids");
         var device = Devices.Parse(s.Device);
         using var model = ModelIO.Load(s.Model, device, ModelIO.ParseDType(s.DType));
         var tokDir = s.Tokenizer ?? s.Model;
@@ -80,7 +82,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         if (s.Tokenizer is not null && tok is null) throw new SharpTuneException($"{tokDir}: no tokenizer.json");
 
         int[] prompt;
-        if (s.InputIds is not null) prompt = Parse.Ids(s.InputIds, "--input-ids");
+        if (ids is not null) prompt = ids;
         else
         {
             if (tok is null) throw new SharpTuneException($"{s.Model}: no tokenizer.json for --prompt (pass --tokenizer DIR, or --input-ids)");

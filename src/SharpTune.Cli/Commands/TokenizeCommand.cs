@@ -17,7 +17,7 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
         [CommandOption("--no-special")] [Description("Do not add special tokens (BOS…).")]
         public bool NoSpecial { get; set; }
 
-        [CommandOption("--decode <IDS>")] [Description("Decode comma-separated ids (each in [0, vocabulary size)) to text instead.")]
+        [CommandOption("--decode <IDS>")] [Description("Decode comma-separated ids (each in [[0, vocabulary size)) to text instead.")]
         public string? Decode { get; set; }
 
         [CommandOption("--skip-special")] [Description("With --decode: drop special tokens.")]

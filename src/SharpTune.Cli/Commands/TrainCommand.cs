@@ -56,7 +56,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int Rank { get; set; } = 8;
         [CommandOption("--alpha <A>")] [Description("LoRA alpha (> 0); the update is scaled by alpha/rank (alpha/√rank with --rslora).")] [DefaultValue(16.0)] [ValidRange(0, MinOpen = true)]
         public double Alpha { get; set; } = 16;
-        [CommandOption("--lora-dropout <P>")] [Description("LoRA dropout probability, in [0, 1).")] [DefaultValue(0.05)] [ValidRange(0, 1, MaxOpen = true)]
+        [CommandOption("--lora-dropout <P>")] [Description("LoRA dropout probability, in [[0, 1).")] [DefaultValue(0.05)] [ValidRange(0, 1, MaxOpen = true)]
         public double LoraDropout { get; set; } = 0.05;
         [CommandOption("--targets <NAMES>")] [Description("LoRA: comma-separated module names (e.g. q_proj,v_proj), or all-linear.")] [DefaultValue("q_proj,v_proj")]
         public string Targets { get; set; } = "q_proj,v_proj";

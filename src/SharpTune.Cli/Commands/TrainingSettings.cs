@@ -25,14 +25,14 @@ public class TrainingSettings : CheckedSettings
     [CommandOption("--weight-decay <WD>")] [Description("AdamW weight decay (≥ 0; never applied to norms and biases).")] [DefaultValue(0.01)] [ValidRange(0)]
     public double WeightDecay { get; set; } = 0.01;
 
-    [CommandOption("--warmup <STEPS>")] [Description("Linear warm-up steps (0 to --max-steps).")] [DefaultValue(0L)] [ValidRange(0)]
+    [CommandOption("--warmup <STEPS>")] [Description("Linear warm-up steps (≥ 0, at most --max-steps).")] [DefaultValue(0L)] [ValidRange(0)]
     public long Warmup { get; set; }
 
     [CommandOption("--schedule <KIND>")] [Description("Learning-rate schedule after warm-up: constant, linear or cosine.")] [DefaultValue("cosine")]
     [OneOf("constant", "linear", "cosine")]
     public string Schedule { get; set; } = "cosine";
 
-    [CommandOption("--min-lr-ratio <R>")] [Description("Final learning rate as a fraction of the peak, in [0, 1] (linear and cosine).")] [DefaultValue(0.0)] [ValidRange(0, 1)]
+    [CommandOption("--min-lr-ratio <R>")] [Description("Final learning rate as a fraction of the peak, in [[0, 1]] (linear and cosine).")] [DefaultValue(0.0)] [ValidRange(0, 1)]
     public double MinLrRatio { get; set; }
 
     [CommandOption("--grad-accum <N>")] [Description("Batches accumulated per optimizer step (≥ 1).")] [DefaultValue(1)] [ValidRange(1)]
