@@ -202,3 +202,17 @@ public class CliOptionTests
         }
     }
 }
+
+public class BenchShapeTests
+{
+    [Fact]
+    public void TheDefaultShapeIsFoundFromTheRepositoryNotTheCurrentFolder()
+    {
+        var path = SharpTune.Cli.Commands.BenchShapes.Resolve(null, null);
+        Assert.True(Path.IsPathRooted(path), path);
+        Assert.Equal(Path.GetFullPath(Path.Combine(Shared.Root, "bench", "smollm2-135m.json")), Path.GetFullPath(path));
+        Assert.Equal(path, SharpTune.Cli.Commands.BenchShapes.Resolve(null, Shared.Root));
+        var e = Assert.Throws<SharpTune.IO.SharpTuneException>(() => SharpTune.Cli.Commands.BenchShapes.Resolve(null, "/no/such/shared"));
+        Assert.Equal("--shared /no/such/shared: no bench/smollm2-135m.json there (expected the reference folder with bench/)", e.Message);
+    }
+}
