@@ -130,6 +130,8 @@ public class CliOptionTests
         Fails(["tokenizer", "train", "--input", Nowhere, "--out", file], $"--out {file}");
         Fails(["demo", "--out", file], $"--out {file}");
         Fails(["pretrain", "--model-config", Nowhere, "--tokenizer", Nowhere, "--data", Nowhere, "--out", file], $"--out {file}");
+        Fails(["init", "--out", Path.Combine(file, "sub")], $"--out {Path.Combine(file, "sub")}: {file} is a file, not a folder");
+        Fails(["corpus", "debian", "--input", Nowhere, "--out", Path.Combine(file, "c.txt")], $"{file} is a file, not a folder");
         var dir = Shared.TempDir();
         Fails(["corpus", "debian", "--input", Nowhere, "--out", dir], $"--out {dir}: is an existing folder; expected a file name");
         Assert.Equal("keep me", File.ReadAllText(file));
