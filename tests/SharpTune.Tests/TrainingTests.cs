@@ -197,7 +197,7 @@ public class TrainingTests
     public void BadSettingsAreClearErrors()
     {
         var dir = Shared.TempDir();
-        Assert.Contains("over --max-length 16", Assert.Throws<SharpTuneException>(() => FineTuneRecipe.Run(Options("lora", dir) with { Data = new SftDataOptions { MaxLength = 16 } })).Message);
+        Assert.Contains("over --max-length 16", Assert.Throws<SharpTuneException>(() => FineTuneRecipe.Run(Options("lora", dir) with { Data = new SftDataOptions { MaxLength = 16, Overflow = "error" } })).Message);
         Assert.Contains("target module 'qkv' matches no linear layer", Assert.Throws<SharpTuneException>(() =>
             FineTuneRecipe.Run(Options("lora", dir) with { Method = new MethodOptions { Method = "lora", Targets = "q_proj,qkv" } })).Message);
         Assert.Contains("rank must be > 0", Assert.Throws<SharpTuneException>(() =>

@@ -3,27 +3,28 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpTune.IO;
 using SharpTune.Models;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
 
 public sealed class InitCommand : Command<InitCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
-        [CommandOption("--arch <ARCH>")] [Description("llama, qwen2 or gpt2.")] [DefaultValue("llama")]
+        [CommandOption("--arch <ARCH>")] [Description("llama, qwen2 or gpt2.")] [DefaultValue("llama")] [OneOf("llama", "qwen2", "gpt2")]
         public string Arch { get; set; } = "llama";
 
-        [CommandOption("--size <SIZE>")] [Description("tiny, small or medium.")] [DefaultValue("tiny")]
+        [CommandOption("--size <SIZE>")] [Description("tiny, small or medium.")] [DefaultValue("tiny")] [OneOf("tiny", "small", "medium")]
         public string Size { get; set; } = "tiny";
 
         [CommandOption("--like <CONFIG>")] [Description("Any HF config.json to copy the shape from (overrides --arch/--size).")]
         public string? Like { get; set; }
 
-        [CommandOption("--out <DIR>")]
+        [CommandOption("--out <DIR>")] [Description("Folder to write config.json, model.safetensors and generation_config.json to (must not be an existing file). Required.")] [OutputPath]
         public string Out { get; set; } = "";
 
-        [CommandOption("--seed <N>")] [DefaultValue(0L)]
+        [CommandOption("--seed <N>")] [Description("Initialisation seed (≥ 0); the same seed writes the same weights.")] [DefaultValue(0L)] [ValidRange(0)]
         public long Seed { get; set; }
 
         public override Spectre.Console.ValidationResult Validate() =>

@@ -3,6 +3,7 @@ using SharpTune.Adapters;
 using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Recipes;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
@@ -11,8 +12,8 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--adapter <DIR>")] [Description("PEFT LoRA adapter folder.")] public string Adapter { get; set; } = "";
-        [CommandOption("--out <DIR>")] public string Out { get; set; } = "";
+        [CommandOption("--adapter <DIR>")] [Description("PEFT LoRA adapter folder. Required.")] public string Adapter { get; set; } = "";
+        [CommandOption("--out <DIR>")] [Description("Folder for the merged Hugging Face model (must not be an existing file). Required.")] [OutputPath] public string Out { get; set; } = "";
 
         public override Spectre.Console.ValidationResult Validate() =>
             Adapter == "" || Out == "" ? Spectre.Console.ValidationResult.Error("--adapter DIR and --out DIR are required") : base.Validate();

@@ -1,24 +1,25 @@
 using System.ComponentModel;
 using SharpTune.Recipes;
 using SharpTune.Tokenization;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
 
 public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
-        [CommandOption("--input <FILES>")] [Description("Text files (documents separated by blank lines); repeatable.")]
+        [CommandOption("--input <FILES>")] [Description("Text files (documents separated by blank lines); repeatable. Required.")]
         public string[] Input { get; set; } = [];
 
-        [CommandOption("--vocab-size <N>")] [DefaultValue(8192)]
+        [CommandOption("--vocab-size <N>")] [Description("Vocabulary size including the 256 byte tokens and the special tokens (≥ 260).")] [DefaultValue(8192)] [ValidRange(260)]
         public int VocabSize { get; set; } = 8192;
 
-        [CommandOption("--min-frequency <N>")] [DefaultValue(2)]
+        [CommandOption("--min-frequency <N>")] [Description("Merge only pairs seen at least this often (≥ 1).")] [DefaultValue(2)] [ValidRange(1)]
         public int MinFrequency { get; set; } = 2;
 
-        [CommandOption("--out <DIR>")]
+        [CommandOption("--out <DIR>")] [Description("Folder to write tokenizer.json and tokenizer_config.json to (must not be an existing file). Required.")] [OutputPath]
         public string Out { get; set; } = "";
 
         public override Spectre.Console.ValidationResult Validate() =>

@@ -14,7 +14,9 @@ namespace SharpTune.Recipes;
 /// </summary>
 public static class FineTuneRecipe
 {
-    public sealed record Setup(int Examples, int DevExamples, long TrainableParameters, long TotalParameters, long OptimizerStateBytes, string Method);
+    /// <summary>What a run is about to do; Truncated/Skipped count the training examples over --max-length.</summary>
+    public sealed record Setup(int Examples, int DevExamples, long TrainableParameters, long TotalParameters, long OptimizerStateBytes, string Method,
+        int Truncated = 0, int Skipped = 0);
 
     public sealed record Outcome(Setup Setup, TrainResult Result);
 
@@ -23,7 +25,7 @@ public static class FineTuneRecipe
         o.Trainer.Validate();
         var device = Devices.Parse(o.Device);
         var tok = Tokenizer.Load(o.TokenizerDir ?? o.ModelDir);
-        var train = SftDataset.Load(o.DataPath, tok, o.Data);
+        var train = SftDataset.Load(o.DataPath, tok, o.Data, out var overflow);
         var dev = o.DevPath is null ? null : SftDataset.Load(o.DevPath, tok, o.Data with { Limit = o.DevLimit, Overflow = o.Data.Overflow == "error" ? "truncate" : o.Data.Overflow });
         int pad = tok.PadTokenId ?? tok.EosTokenId ?? 0;
         var batches = new SftBatchSource(train, o.BatchSize, pad, o.Packing, o.Data.MaxLength, o.Trainer.Seed, device);
@@ -33,12 +35,14 @@ public static class FineTuneRecipe
         if (vocabMax >= baseModel.Config.VocabSize) throw new SharpTuneException($"{o.TokenizerDir ?? o.ModelDir}: token id {vocabMax} is outside the model's vocabulary ({baseModel.Config.VocabSize}); tokenizer and model do not match");
         using var adapted = AdapterFactory.Create(baseModel, o.Method, tok, o.Trainer.Seed, Path.GetFileName(Path.GetFullPath(o.ModelDir)));
         long trainable = adapted.TrainableParameterCount;
-        var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method);
+        var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method,
+            overflow.Truncated, overflow.Skipped);
         Directory.CreateDirectory(o.Trainer.OutDir);
         AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "run.json"), JsonSerializer.Serialize(new
         {
             method = adapted.Method, trainable_parameters = trainable, total_parameters = setup.TotalParameters,
             optimizer_state_bytes = setup.OptimizerStateBytes, examples = train.Count, dev_examples = setup.DevExamples,
+            truncated_examples = overflow.Truncated, skipped_examples = overflow.Skipped,
             options = o,
         }, new JsonSerializerOptions { WriteIndented = true }));
         onSetup?.Invoke(setup);
