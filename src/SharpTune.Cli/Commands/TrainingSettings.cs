@@ -46,8 +46,11 @@ public class TrainingSettings : CommandSettings
     [CommandOption("--checkpoint-every <STEPS>")] [DefaultValue(100L)]
     public long CheckpointEvery { get; set; } = 100;
 
-    [CommandOption("--resume")] [Description("Continue from OUT/checkpoint.")]
+    [CommandOption("--resume")] [Description("Continue from OUT/checkpoint (an error when there is none).")]
     public bool Resume { get; set; }
+
+    [CommandOption("--force")] [Description("Replace a previous run in --out instead of refusing.")]
+    public bool Force { get; set; }
 
     [CommandOption("--device <DEVICE>")] [DefaultValue("cpu")]
     public string Device { get; set; } = "cpu";
@@ -56,7 +59,7 @@ public class TrainingSettings : CommandSettings
     {
         OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr, WeightDecay = WeightDecay, WarmupSteps = Warmup, Schedule = Schedule,
         MinLrRatio = MinLrRatio, GradientAccumulation = GradAccum, MaxGradNorm = MaxGradNorm, Seed = Seed, EvalEvery = EvalEvery,
-        EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume,
+        EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume, Force = Force,
     };
 
     public override Spectre.Console.ValidationResult Validate() =>
