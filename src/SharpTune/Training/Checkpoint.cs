@@ -47,8 +47,8 @@ public static class Checkpoint
     public static string? Find(string outDir)
     {
         var found = Candidates(outDir).Select(d => (Dir: d, Check: Inspect(d))).ToList();
-        var best = found.Where(c => c.Check.Problem is null).MaxBy(c => c.Check.Step);
-        if (best.Dir is not null) return best.Dir;
+        var best = found.Where(c => c.Check.Problem is null).OrderByDescending(c => c.Check.Step).Select(c => c.Dir).FirstOrDefault();
+        if (best is not null) return best;
         // A partial checkpoint.tmp is only an interrupted write: as if that save never began.
         var damaged = found.FirstOrDefault(c => !c.Dir.EndsWith(".tmp"));
         if (damaged.Dir is not null)
