@@ -104,7 +104,11 @@ public static class OutputFolder
         var full = RealPath(dir);
         var cwd = RealPath(Directory.GetCurrentDirectory());
         bool marked = Markers.Any(m => File.Exists(Path.Combine(dir, m)) || Directory.Exists(Path.Combine(dir, m)));
-        if (!marked || full == cwd || IsInside(cwd, full) || Path.GetDirectoryName(full) is null)
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        bool precious = full == cwd || IsInside(cwd, full) || Path.GetDirectoryName(full) is null || (home != "" && full == RealPath(home));
+        if (precious)
+            throw new SharpTuneException($"{option} {dir}: is the current, home or root folder (or holds the current one); refusing to replace it even with --force");
+        if (!marked)
             throw new SharpTuneException($"{option} {dir}: the folder is not empty and holds no model, adapter, tokenizer or run; refusing to replace it even with --force");
     }
 
