@@ -28,14 +28,15 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
         [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0).")] [DefaultValue(2e-3)] [ValidRange(0, MinOpen = true)] public double Lr { get; set; } = 2e-3;
         [CommandOption("--out <DIR>")] [Description("Output folder for the adapter, checkpoint and report.md (must not be an existing file).")] [DefaultValue("runs/demo")] [OutputPath]
         public string Out { get; set; } = "runs/demo";
-        [CommandOption("--resume")] [Description("Continue from OUT/adapter/checkpoint.")] public bool Resume { get; set; }
+        [CommandOption("--resume")] [Description("Continue the interrupted run in --out (an error when it has no checkpoint).")] public bool Resume { get; set; }
+        [CommandOption("--force")] [Description("Replace a previous demo run in --out instead of refusing.")] public bool Force { get; set; }
         [CommandOption("--device <DEVICE>")] [Description("cpu, cuda or cuda:N.")] [DefaultValue("cpu")] [Matches(ModelSettings.DevicePattern, "cpu, cuda or cuda:N")]
         public string Device { get; set; } = "cpu";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
-        using var cts = Cancellation.OnCtrlC(cancel);
+        using var stop = Cancellation.Listen(cancel);
         var defaults = new DemoOptions();
         var train = s.Data ?? defaults.TrainPath;
         var options = defaults with
@@ -43,25 +44,34 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
             ModelDir = s.Model ?? defaults.ModelDir, TrainPath = train,
             DevPath = s.Dev ?? (s.Data is null ? defaults.DevPath : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(train))!, "dev.jsonl")),
             Method = s.Method, Rank = s.Rank, TrainExamples = s.TrainExamples, EvalExamples = s.EvalExamples, Epochs = s.Epochs,
-            LearningRate = s.Lr, OutDir = s.Out, Resume = s.Resume, Device = s.Device,
+            LearningRate = s.Lr, OutDir = s.Out, Resume = s.Resume, Force = s.Force, Device = s.Device,
         };
         var console = Output.Current();
         DemoRecipe.Outcome outcome;
-        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
-            outcome = DemoRecipe.Run(options, new PlainProgress(), cts.Token);
-        else
+        try
         {
-            outcome = null!;
-            console.Progress().AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx => outcome = DemoRecipe.Run(options, new BarProgress(ctx), cts.Token));
+            if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+                outcome = DemoRecipe.Run(options, new PlainProgress(), stop.Token);
+            else
+            {
+                outcome = null!;
+                console.Progress().AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx => outcome = DemoRecipe.Run(options, new BarProgress(ctx), stop.Token));
+            }
+        }
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        {
+            // Stopped while scoring (before or after training): nothing to checkpoint there.
+            Console.Error.WriteLine("cancelled");
+            return stop.ExitCode;
         }
 
         var t = outcome.Training.Result;
         if (outcome.After is null)
         {
             console.MarkupLine($"[yellow]stopped at step {t.Steps}[/]; checkpoint and adapter are in {Markup.Escape(outcome.AdapterDir)} — rerun with --resume to continue.");
-            return 130;
+            return stop.ExitCode;
         }
         var table = new Table().Title("ROUGE F1 on held-out descriptions").AddColumns("model", "ROUGE-1", "ROUGE-2", "ROUGE-L");
         table.AddRow("base", $"{outcome.Before.Rouge.Rouge1:F4}", $"{outcome.Before.Rouge.Rouge2:F4}", $"{outcome.Before.Rouge.RougeL:F4}");

@@ -37,16 +37,16 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
-        using var cts = Cancellation.OnCtrlC(cancel);
+        using var stop = Cancellation.Listen(cancel);
         var options = new PretrainOptions
         {
             ConfigPath = s.ModelConfig, TokenizerDir = s.Tokenizer, DataFiles = s.Data, DevFiles = s.DevData,
             BlockSize = s.BlockSize, BatchSize = s.BatchSize, Device = s.Device, Trainer = s.ToTrainerOptions(),
         };
-        var outcome = ProgressView.Run("pretrain", s.MaxSteps, progress => PretrainRecipe.Run(options, Console.WriteLine, progress, cts.Token));
+        var outcome = ProgressView.Run("pretrain", s.MaxSteps, progress => PretrainRecipe.Run(options, Console.WriteLine, progress, stop.Token));
         var r = outcome.Result;
         Console.WriteLine($"{(r.Cancelled ? "stopped" : "finished")} at step {r.Steps}: loss {r.Losses.LastOrDefault():F4}, {r.TokensSeen:N0} tokens in {r.Elapsed:hh\\:mm\\:ss}, peak RSS {PeakMemory.Format(r.PeakRssBytes)}");
         if (outcome.DevLoss is double d) Console.WriteLine($"dev loss {d:F4}, perplexity {Math.Exp(d):F2}");
-        return r.Cancelled ? 130 : 0;
+        return r.Cancelled ? stop.ExitCode : 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using SharpTune.IO;
 using SharpTune.Recipes;
 using SharpTune.Tokenization;
 using SharpTune.Cli.Options;
@@ -22,13 +23,18 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settin
         [CommandOption("--out <DIR>")] [Description("Folder to write tokenizer.json and tokenizer_config.json to (must not be an existing file). Required.")] [OutputPath]
         public string Out { get; set; } = "";
 
+        [CommandOption("--force")] [Description("Replace an existing tokenizer folder at --out instead of refusing.")]
+        public bool Force { get; set; }
+
         public override Spectre.Console.ValidationResult Validate() =>
             Input.Length == 0 || Out == "" ? Spectre.Console.ValidationResult.Error("--input FILE and --out DIR are required") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
-        BpeTrainer.Train(s.Input.SelectMany(TextCorpus.Documents), new BpeTrainerOptions { VocabSize = s.VocabSize, MinFrequency = s.MinFrequency }, s.Out);
+        var inputs = s.Input.Select(f => ("--input", (string?)f)).ToList();
+        OutputFolder.Write(s.Out, s.Force, inputs, dir =>
+            BpeTrainer.Train(s.Input.SelectMany(TextCorpus.Documents), new BpeTrainerOptions { VocabSize = s.VocabSize, MinFrequency = s.MinFrequency }, dir));
         var tok = Tokenizer.Load(s.Out);
         Console.WriteLine($"wrote a byte-level BPE tokenizer with {tok.VocabSize:N0} tokens to {s.Out}");
         return 0;

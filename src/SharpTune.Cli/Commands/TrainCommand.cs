@@ -102,18 +102,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
-        using var cts = Cancellation.OnCtrlC(cancel);
+        using var stop = Cancellation.Listen(cancel);
         var options = s.ToOptions();
         var outcome = ProgressView.Run($"train {s.Method}", s.MaxSteps, progress => FineTuneRecipe.Run(options, setup =>
             Console.WriteLine($"{setup.Method}: {setup.Examples:N0} examples ({setup.DevExamples:N0} dev); trainable parameters {setup.TrainableParameters:N0} of {setup.TotalParameters:N0} " +
                               $"({100.0 * setup.TrainableParameters / setup.TotalParameters:F3}%); optimizer state {setup.OptimizerStateBytes / 1048576.0:F2} MiB" +
                               Overflow(setup, s.MaxLength)),
-            progress, cts.Token));
+            progress, stop.Token));
         var r = outcome.Result;
         Console.WriteLine($"{(r.Cancelled ? "stopped (checkpoint saved)" : r.StoppedEarly ? "stopped early" : "finished")} at step {r.Steps}: loss {r.Losses.FirstOrDefault():F4} → {r.Losses.LastOrDefault():F4}" +
                           $"{(r.BestEvalLoss is double b ? $", best eval {b:F4}" : "")}; {r.TokensSeen:N0} tokens in {r.Elapsed:hh\\:mm\\:ss}; peak RSS {PeakMemory.Format(r.PeakRssBytes)}");
         Console.WriteLine($"saved to {s.Out}");
-        return r.Cancelled ? 130 : 0;
+        return r.Cancelled ? stop.ExitCode : 0;
     }
 
     /// <summary>The setup line's note on over-long examples, so a cut source is never silent.</summary>

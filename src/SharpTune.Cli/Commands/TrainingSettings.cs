@@ -53,8 +53,11 @@ public class TrainingSettings : CheckedSettings
     [CommandOption("--checkpoint-every <STEPS>")] [Description("Write OUT/checkpoint every N steps (≥ 0; 0: only at the end and on interrupt).")] [DefaultValue(100L)] [ValidRange(0)]
     public long CheckpointEvery { get; set; } = 100;
 
-    [CommandOption("--resume")] [Description("Continue from OUT/checkpoint.")]
+    [CommandOption("--resume")] [Description("Continue from OUT/checkpoint (an error when there is none).")]
     public bool Resume { get; set; }
+
+    [CommandOption("--force")] [Description("Replace a previous run in --out instead of refusing.")]
+    public bool Force { get; set; }
 
     [CommandOption("--device <DEVICE>")] [Description("cpu, cuda or cuda:N.")] [DefaultValue("cpu")] [Matches(ModelSettings.DevicePattern, "cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";
@@ -63,7 +66,7 @@ public class TrainingSettings : CheckedSettings
     {
         OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr, WeightDecay = WeightDecay, WarmupSteps = Warmup, Schedule = Schedule,
         MinLrRatio = MinLrRatio, GradientAccumulation = GradAccum, MaxGradNorm = MaxGradNorm, Seed = Seed, EvalEvery = EvalEvery,
-        EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume,
+        EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume, Force = Force,
     };
 
     /// <summary>The dev-data option of the command (train: --dev, pretrain: --dev-data), for the evaluation checks.</summary>

@@ -23,6 +23,9 @@ public static class FineTuneRecipe
     public static Outcome Run(FineTuneOptions o, Action<Setup>? onSetup = null, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         o.Trainer.Validate();
+        var outputs = Inputs(o);
+        OutputFolder.CheckRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, outputs);
+        if (o.Trainer.Resume) Checkpoint.Require(o.Trainer.OutDir);
         var device = Devices.Parse(o.Device);
         var tok = Tokenizer.Load(o.TokenizerDir ?? o.ModelDir);
         var train = SftDataset.Load(o.DataPath, tok, o.Data, out var overflow);
@@ -37,7 +40,7 @@ public static class FineTuneRecipe
         long trainable = adapted.TrainableParameterCount;
         var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method,
             overflow.Truncated, overflow.Skipped);
-        Directory.CreateDirectory(o.Trainer.OutDir);
+        OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, outputs);
         AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "run.json"), JsonSerializer.Serialize(new
         {
             method = adapted.Method, trainable_parameters = trainable, total_parameters = setup.TotalParameters,
@@ -57,4 +60,7 @@ public static class FineTuneRecipe
         }
         return new Outcome(setup, result);
     }
+
+    private static List<(string, string?)> Inputs(FineTuneOptions o) =>
+        [("--model", o.ModelDir), ("--tokenizer", o.TokenizerDir), ("--data", o.DataPath), ("--dev", o.DevPath)];
 }

@@ -28,10 +28,16 @@ public sealed class Trainer(
         Directory.CreateDirectory(options.OutDir);
         using var optimizer = new AdamW(trainable, new AdamW.Options(options.LearningRate, options.Beta1, options.Beta2, options.Eps, options.WeightDecay));
         var state = new TrainerState();
-        var resumeFrom = options.Resume ? Checkpoint.Find(options.OutDir) : null;
-        if (resumeFrom is not null) state = Checkpoint.Load(resumeFrom, trainable, optimizer);
         var metricsPath = Path.Combine(options.OutDir, MetricsFile);
-        TrimMetrics(metricsPath, state.Step);
+        if (options.Resume)
+        {
+            // No checkpoint is an error, never a silent fresh start over the previous run's metrics.
+            state = Checkpoint.Load(Checkpoint.Recover(options.OutDir), trainable, optimizer);
+            TrimMetrics(metricsPath, state.Step);
+        }
+        else if (Checkpoint.Candidates(options.OutDir).Any() || (File.Exists(metricsPath) && new FileInfo(metricsPath).Length > 0))
+            throw new IO.SharpTuneException($"{options.OutDir}: holds a previous run (checkpoint, {MetricsFile}); pass --resume to continue it or --force to replace it");
+        bool haveCheckpoint = options.Resume;
 
         var losses = new List<double>(state.Losses);
         var evals = state.EvalLosses.Select(e => ((long)e[0], e[1])).ToList();
@@ -119,11 +125,13 @@ public sealed class Trainer(
             {
                 Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
                 lastSaved = step;
+                haveCheckpoint = true;
             }
             if (stoppedEarly) break;
         }
         // A cancel seen mid-step was already checkpointed after that step; one seen between steps was not.
-        if (cancelled && step > lastSaved)
+        // A run stopped before its first step saves too, so --resume (which needs a checkpoint) can continue it.
+        if (cancelled && (step > lastSaved || !haveCheckpoint))
             Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
         setTraining(false);
         return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
@@ -154,15 +162,22 @@ public sealed class Trainer(
         return count == 0 ? double.NaN : sum / count;
     }
 
-    // A killed run may have logged steps after its last checkpoint; the resumed run logs them again.
+    /// <summary>
+    /// A killed run may have logged steps after its last checkpoint (and a kill mid-write leaves a torn last
+    /// line); the resumed run logs those steps again. Keeps every line up to the checkpoint's step and drops only
+    /// the rest; the file is left untouched when there is nothing to drop.
+    /// </summary>
     private static void TrimMetrics(string path, long keepThrough)
     {
         if (!File.Exists(path)) return;
-        var kept = File.ReadLines(path).Where(l =>
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var kept = lines.Where(l =>
         {
             try { return JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= keepThrough; }
-            catch (JsonException) { return false; }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return false; }
         }).ToList();
+        if (kept.Count == lines.Length && (text.Length == 0 || text.EndsWith('\n'))) return;
         IO.AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
     }
 }
