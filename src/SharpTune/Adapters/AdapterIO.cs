@@ -45,9 +45,9 @@ public static class AdapterIO
             }
             case "PROMPT_TUNING":
             case "P_TUNING":
-                return PromptTuningModel.FromEmbeddings(baseModel, config, weights.Load("prompt_embeddings").to(baseModel.DType, baseModel.Device));
+                return PromptTuningModel.FromEmbeddings(baseModel, config, weights.LoadFloat("prompt_embeddings").to(baseModel.DType, baseModel.Device));
             default:
-                return PrefixTuningModel.FromValues(baseModel, config, weights.Load("prompt_embeddings").to(baseModel.DType, baseModel.Device));
+                return PrefixTuningModel.FromValues(baseModel, config, weights.LoadFloat("prompt_embeddings").to(baseModel.DType, baseModel.Device));
         }
     }
 }

@@ -6,25 +6,25 @@ namespace SharpTune.Data;
 /// <summary>Reads JSON Lines with errors that name the file, line and field.</summary>
 public static class JsonlReader
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     public static IEnumerable<(int Line, JsonElement Value)> Read(string path)
     {
         if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found");
         int n = 0;
-        foreach (var line in File.ReadLines(path))
+        using var lines = File.ReadLines(path, StrictUtf8).GetEnumerator();
+        while (true)
         {
+            // Invalid UTF-8 is an error naming the line, not text silently replaced by U+FFFD.
+            try { if (!lines.MoveNext()) yield break; }
+            catch (System.Text.DecoderFallbackException) { throw new SharpTuneException($"{path}:{n + 1}: not valid UTF-8"); }
             n++;
+            var line = lines.Current;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonElement value;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
+            using (var doc = JsonInput.ParseDocument(System.Text.Encoding.UTF8.GetBytes(line), $"{path}:{n}"))
                 value = doc.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new SharpTuneException($"{path}:{n}: not valid JSON ({e.Message.Split('.')[0]})");
-            }
-            if (value.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{path}:{n}: expected a JSON object per line");
+            if (value.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{path}:{n}: expected a JSON object per line, got {JsonInput.Kind(value)}");
             yield return (n, value);
         }
     }
