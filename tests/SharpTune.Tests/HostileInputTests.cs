@@ -336,6 +336,7 @@ public class HostileInputTests
     [InlineData("lora-r8", "lora_dropout", "1")]
     [InlineData("lora-r8", "target_modules", "[\"q_proj\", 3]")]
     [InlineData("lora-r8", "use_rslora", "\"true\"")]
+    [InlineData("lora-r8", "target_modules", "\"[\"")] // a regex that does not compile
     [InlineData("prompt-tuning", "num_virtual_tokens", "0")]
     [InlineData("prompt-tuning", "num_virtual_tokens", "1000000")]
     [InlineData("p-tuning", "encoder_reparameterization_type", "\"GRU\"")]

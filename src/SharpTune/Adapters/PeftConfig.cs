@@ -94,7 +94,16 @@ public sealed record PeftConfig
     // PEFT's target_modules: a list of names, or one string (a regex, or "all-linear").
     private static (string[] List, string? Regex) TargetModulesOf(JsonFields r)
     {
-        if (r.Object["target_modules"] is not System.Text.Json.Nodes.JsonArray a) return ([], r.Str("target_modules"));
+        if (r.Object["target_modules"] is not System.Text.Json.Nodes.JsonArray a)
+        {
+            var regex = r.Str("target_modules");
+            if (regex is not null && regex != "all-linear")
+            {
+                try { _ = new System.Text.RegularExpressions.Regex(regex); }
+                catch (ArgumentException e) { throw r.Error("target_modules", $"a list of module names or a valid regex ({JsonInput.OneLine(e.Message)})"); }
+            }
+            return ([], regex);
+        }
         var names = new string[a.Count];
         for (int i = 0; i < a.Count; i++)
             names[i] = a[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()

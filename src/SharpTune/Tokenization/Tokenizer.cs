@@ -82,14 +82,21 @@ public sealed class Tokenizer
         var bytes = JsonInput.ReadFile(file, "expected a Hugging Face tokenizer.json");
         string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, ConfigFileName);
         JsonObject? config = File.Exists(configPath) ? JsonInput.LoadObject(configPath) : null;
-        using var doc = JsonInput.ParseDocument(bytes, file);
+        using var doc = JsonInput.ParseDocument(bytes, file, allowDuplicates: true);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{file}: expected a JSON object at the top level, got {JsonInput.Kind(root)}");
         if (!root.TryGetProperty("model", out var modelEl)) throw new SharpTuneException($"{file}: field 'model' is missing");
         var model = BpeModel.FromJson(modelEl, file);
-        // The small pipeline objects are easier to read as nodes; the vocab is read above without them.
-        var node = (JsonObject)JsonNode.Parse(bytes, null, JsonInput.Options)!;
-        node.Remove("model");
+        // The small pipeline objects are easier to read as nodes: each is parsed (strictly) from its own text,
+        // so the large vocabulary is parsed only once.
+        var node = new JsonObject();
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.Name == "model") continue;
+            if (node.ContainsKey(p.Name)) throw new SharpTuneException($"{file}: field '{JsonInput.Clip(p.Name)}' appears twice");
+            try { node[p.Name] = JsonNode.Parse(p.Value.GetRawText(), null, JsonInput.Options); }
+            catch (JsonException e) { throw new SharpTuneException($"{file}: field '{JsonInput.Clip(p.Name)}' is not valid JSON ({JsonInput.OneLine(e.Message)})"); }
+        }
         var top = new JsonFields(node, file);
         var added = ReadAddedTokens(top);
         try
