@@ -19,7 +19,27 @@ public static class ParserTargets
     private static string BaseModel => Path.Combine(Shared.RepoRoot, "models", "sharptune-base");
 
     public static IReadOnlyList<FuzzTarget> All() =>
-        [SafeTensors(), Config(), GenerationConfigTarget(), TokenizerJson(), TokenizerConfig(), AdapterConfig(), TrainingJsonl()];
+        [SafeTensors(), Config(), GenerationConfigTarget(), TokenizerJson(), TokenizerConfig(), AdapterConfig(), TrainingJsonl(), OptionsFile()];
+
+    /// <summary>
+    /// A `--config` options file, expanded for train and pretrain and then parsed and validated by the real command
+    /// line (with --help, so no work runs): unknown keys, wrong types and out-of-range values are one-line errors.
+    /// </summary>
+    public static FuzzTarget OptionsFile() => new(
+        "--config options",
+        [("train", """{"method": "lora", "rank": 16, "alpha": 32, "targets": ["q_proj", "v_proj"], "lr": 2e-3, "packing": true, "max_steps": 100, "seed": 3}"""u8.ToArray()),
+         ("pretrain", """{"lr": 1e-3, "max_steps": 10, "block_size": 256, "warmup": 2, "schedule": "cosine"}"""u8.ToArray())],
+        (dir, bytes, seed) =>
+        {
+            var path = Path.Combine(dir, "options.json");
+            File.WriteAllBytes(path, bytes);
+            var expanded = SharpTune.Cli.ConfigFile.Expand([seed, "--config", path, "--out", Path.Combine(dir, "out")]);
+            // Expansion is the parser under test; a value it let through must then be one the command rejects in one
+            // line or accepts: run the command's own option checks (Spectre binding + Validate) through the CLI.
+            var (code, _, err) = CliRunner.Run([.. expanded, "--model", "/nonexistent/model", "--data", "/nonexistent/data.jsonl", "--tokenizer", "/nonexistent/tok"]);
+            if (code == 2 && err.Trim().Split('\n').Length == 1) throw new SharpTuneException(err.Trim());
+            if (code is not (0 or 2)) throw new InvalidOperationException($"exit {code}: {err}");
+        });
 
     private static (string, byte[]) Seed(string name, string path) => (name, File.ReadAllBytes(path));
 
@@ -104,6 +124,8 @@ public static class ParserTargets
             var tok = Tokenizer.Load(dir);
             _ = (tok.BosTokenId, tok.EosTokenId, tok.PadTokenId, tok.ChatTemplate);
             Exercise(tok);
+            if (tok.ChatTemplate is not null)
+                tok.Render([new ChatMessage("system", "be brief"), new ChatMessage("user", "hi"), new ChatMessage("assistant", "hello")], addGenerationPrompt: true);
         });
 
     private static void Exercise(Tokenizer tok)
