@@ -1,0 +1,4 @@
+namespace SharpTune.Study;
+
+/// <summary>A trial's life: queued in a sweep, running in its own process, then finished or failed (with its error).</summary>
+public enum TrialStatus { Pending, Running, Finished, Failed }
