@@ -20,6 +20,8 @@ public static class CliApp
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
             config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
             config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
+            config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
             config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
             config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
             config.AddBranch("tokenizer", t =>

@@ -27,6 +27,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--limit <N>")] [Description("Use only the first N training examples.")] public int? Limit { get; set; }
         [CommandOption("--batch-size <B>")] [DefaultValue(8)] public int BatchSize { get; set; } = 8;
         [CommandOption("--packing")] public bool Packing { get; set; }
+        [CommandOption("--noise <P>")] [Description("Corrupt this share (0–1) of training answers on purpose, recorded in OUT/noise.jsonl (label-noise study).")] [DefaultValue(0.0)]
+        public double Noise { get; set; }
 
         [CommandOption("--method <METHOD>")] [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.")] [DefaultValue("lora")]
         public string Method { get; set; } = "lora";
@@ -66,6 +68,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 Limit = Limit,
             },
             Trainer = ToTrainerOptions(),
+            Noise = Noise,
         };
     }
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using SharpTune.IO;
+
 namespace SharpTune.Data;
 
 /// <summary>
@@ -41,4 +44,17 @@ public static class LabelNoise
         }
         return (result, corrupted);
     }
+
+    public const string RecordFileName = "noise.jsonl";
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Writes the corruption record as JSON Lines {id, kind, source, clean, noisy}.</summary>
+    public static void Save(string path, IEnumerable<NoisyLabel> corrupted) =>
+        AtomicFile.WriteAllText(path, string.Concat(corrupted.Select(n => JsonSerializer.Serialize(n, Json) + "\n")));
+
+    public static List<NoisyLabel> Load(string path) => JsonlReader.Read(path).Select(l => new NoisyLabel(
+        JsonlReader.RequireString(l.Value, "id", path, l.Line), JsonlReader.RequireString(l.Value, "kind", path, l.Line),
+        JsonlReader.RequireString(l.Value, "source", path, l.Line), JsonlReader.RequireString(l.Value, "clean", path, l.Line, allowEmpty: true),
+        JsonlReader.RequireString(l.Value, "noisy", path, l.Line, allowEmpty: true))).ToList();
 }

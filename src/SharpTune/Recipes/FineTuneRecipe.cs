@@ -23,7 +23,8 @@ public static class FineTuneRecipe
         o.Trainer.Validate();
         var device = Devices.Parse(o.Device);
         var tok = Tokenizer.Load(o.TokenizerDir ?? o.ModelDir);
-        var train = SftDataset.Load(o.DataPath, tok, o.Data);
+        var dataPath = o.Noise > 0 ? WriteNoisyData(o) : o.DataPath;
+        var train = SftDataset.Load(dataPath, tok, o.Data);
         var dev = o.DevPath is null ? null : SftDataset.Load(o.DevPath, tok, o.Data with { Limit = o.DevLimit, Overflow = o.Data.Overflow == "error" ? "truncate" : o.Data.Overflow });
         int pad = tok.PadTokenId ?? tok.EosTokenId ?? 0;
         var batches = new SftBatchSource(train, o.BatchSize, pad, o.Packing, o.Data.MaxLength, o.Trainer.Seed, device);
@@ -47,10 +48,23 @@ public static class FineTuneRecipe
             dev is null ? null : () => SftBatchSource.Sequential(dev, o.BatchSize, pad, device), o.Trainer);
         var result = trainer.Run(progress, cancel);
         adapted.Save(o.Trainer.OutDir);
+        new TaskSettings { PairTemplate = o.Data.PairTemplate, MaxLength = o.Data.MaxLength, NoiseRecord = o.Noise > 0 ? LabelNoise.RecordFileName : null }.Save(o.Trainer.OutDir);
         if (adapted is FineTuneModel)
         {
             PretrainRecipe.CopyCompanions(o.ModelDir, o.Trainer.OutDir, o.TokenizerDir);
         }
         return new Outcome(setup, result);
+    }
+
+    /// <summary>`--noise`: the corrupted copy of the pairs that training reads, and the record of what was corrupted, in the run folder.</summary>
+    private static string WriteNoisyData(FineTuneOptions o)
+    {
+        var pairs = JsonlReader.ReadPairs(o.DataPath, o.Data.Limit);
+        var (noisy, record) = LabelNoise.Apply(pairs, o.Noise, o.Trainer.Seed);
+        Directory.CreateDirectory(o.Trainer.OutDir);
+        var path = Path.Combine(o.Trainer.OutDir, "train-noisy.jsonl");
+        AtomicFile.WriteAllText(path, string.Concat(noisy.Select(p => JsonSerializer.Serialize(new { id = p.Id, source = p.Source, summary = p.Summary }) + "\n")));
+        LabelNoise.Save(Path.Combine(o.Trainer.OutDir, LabelNoise.RecordFileName), record);
+        return path;
     }
 }
