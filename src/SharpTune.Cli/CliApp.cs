@@ -1,4 +1,5 @@
 using SharpTune.Cli.Commands;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli;
@@ -6,46 +7,89 @@ namespace SharpTune.Cli;
 /// <summary>The command tree, shared by Program and the tests.</summary>
 public static class CliApp
 {
+    /// <summary>Every command by its path, for --config expansion and the option checks that need the settings type.</summary>
+    public static readonly IReadOnlyList<(string Path, Type Command)> Commands =
+    [
+        ("demo", typeof(DemoCommand)), ("generate", typeof(GenerateCommand)), ("init", typeof(InitCommand)), ("info", typeof(InfoCommand)),
+        ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)),
+        ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
+        ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
+        ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
+    ];
+
+    /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
+    public static Type SettingsOf(Type command)
+    {
+        for (var t = command; t is not null; t = t.BaseType)
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Command<>)) return t.GetGenericArguments()[0];
+        throw new ArgumentException($"{command} is not a Command<TSettings>");
+    }
+
+    /// <summary>The command named by the leading arguments ("bench train …"), or null.</summary>
+    public static (string Path, Type Settings)? Find(IReadOnlyList<string> args)
+    {
+        foreach (var (path, command) in Commands.OrderByDescending(c => c.Path.Length))
+        {
+            var words = path.Split(' ');
+            if (args.Count >= words.Length && words.Select((w, i) => args[i] == w).All(b => b)) return (path, SettingsOf(command));
+        }
+        return null;
+    }
+
     public static int Run(IEnumerable<string> args)
     {
-        var app = new CommandApp();
-        app.Configure(config =>
+        try
         {
-            config.SetApplicationName("sharptune");
-            config.AddCommand<DemoCommand>("demo").WithDescription("The main job: LoRA on the shipped base, ROUGE before/after, report.");
-            config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text (or ids) from a Hugging Face model folder.");
-            config.AddCommand<InitCommand>("init").WithDescription("Write a randomly initialised model (seeded) in HF format.");
-            config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
-            config.AddCommand<CheckCommand>("check").WithDescription("Recompute reference outputs (logits, loss, greedy ids) and compare.");
-            config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
-            config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
-            config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
-            config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
-            config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
-            config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
-            config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
-            config.AddBranch("tokenizer", t =>
+            var app = new CommandApp();
+            app.Configure(config =>
             {
-                t.SetDescription("Tokenizer tools.");
-                t.AddCommand<TokenizerTrainCommand>("train").WithDescription("Train a byte-level BPE tokenizer (writes tokenizer.json).");
+                config.SetApplicationName("sharptune");
+                config.ConfigureConsole(Output.Current()); // help goes to the current Console.Out (tests redirect it)
+                config.AddCommand<DemoCommand>("demo").WithDescription("The main job: LoRA on the shipped base, ROUGE before/after, report.");
+                config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text (or ids) from a Hugging Face model folder.");
+                config.AddCommand<InitCommand>("init").WithDescription("Write a randomly initialised model (seeded) in HF format.");
+                config.AddCommand<InfoCommand>("info").WithDescription("Print a model's architecture, parameter count, dtype and memory.");
+                config.AddCommand<CheckCommand>("check").WithDescription("Recompute reference outputs (logits, loss, greedy ids) and compare.");
+                config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
+                config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
+                config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
+                config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
+                config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of trials (train + eval, each in its own process), resumable; results in DIR/trials.jsonl.");
+                config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
+                config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
+                config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
+                config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
+                config.AddBranch("tokenizer", t =>
+                {
+                    t.SetDescription("Tokenizer tools.");
+                    t.AddCommand<TokenizerTrainCommand>("train").WithDescription("Train a byte-level BPE tokenizer (writes tokenizer.json).");
+                });
+                config.AddBranch("corpus", c =>
+                {
+                    c.SetDescription("Corpus preparation.");
+                    c.AddCommand<CorpusDebianCommand>("debian").WithDescription("Write {source, summary} pairs as Debian control stanzas.");
+                });
+                config.AddBranch("bench", bench =>
+                {
+                    bench.SetDescription("Measure speed and memory.");
+                    bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
+                    bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+                });
+                // A misspelled option is an error, not a silently ignored "remaining argument" (train --rnak 64 used to train rank 8).
+                config.UseStrictParsing();
+                // Every failure comes back here, to the one boundary; Spectre never prints an exception itself.
+                config.PropagateExceptions();
             });
-            config.AddBranch("corpus", c =>
-            {
-                c.SetDescription("Corpus preparation.");
-                c.AddCommand<CorpusDebianCommand>("debian").WithDescription("Write {source, summary} pairs as Debian control stanzas.");
-            });
-            config.AddBranch("bench", bench =>
-            {
-                bench.SetDescription("Measure speed and memory.");
-                bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
-                bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
-            });
-            config.SetExceptionHandler((ex, _) => Errors.Report(ex));
-        });
-        // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
-        var list = args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a).ToList();
-        try { list = ConfigFile.Expand(list); }
-        catch (SharpTune.IO.SharpTuneException e) { return Errors.Report(e); }
-        return app.Run(list);
+            // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
+            var list = args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a).ToList();
+            list = ConfigFile.Expand(list);
+            if (Find(list) is { } command && !list.Any(a => a is "-h" or "--help" or "-?"))
+                OptionScan.Check(command.Path, command.Settings, list.Skip(command.Path.Split(' ').Length).ToList());
+            return app.Run(list);
+        }
+        catch (Exception e)
+        {
+            return Errors.Report(e);
+        }
     }
 }

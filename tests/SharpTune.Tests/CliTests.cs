@@ -126,6 +126,22 @@ public class CliTrainTests
     }
 
     [Fact]
+    public void TrainWithDefaultOptionsOnTheShippedDataTruncatesTheOneLongExampleAndSaysSo()
+    {
+        var outDir = Path.Combine(Shared.TempDir(), "run");
+        var data = Path.Combine(Shared.Root, "data", "debian-descriptions", "train.jsonl");
+        // Line 18 is 573 tokens, over the default --max-length 512; --limit 18 keeps the run short but includes it.
+        var (code, output, err) = Run("train", "--model", Path.Combine(Shared.RepoRoot, "models", "sharptune-base"), "--data", data, "--out", outDir,
+            "--limit", "18", "--max-steps", "1", "--batch-size", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("lora: 18 examples", output);
+        Assert.Contains("1 training example over --max-length 512: source truncated (answer kept)", output);
+        using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        Assert.Equal(1, run.RootElement.GetProperty("truncated_examples").GetInt32());
+        Assert.Equal(0, run.RootElement.GetProperty("skipped_examples").GetInt32());
+    }
+
+    [Fact]
     public void MergeWritesAModelThatMatchesTheAdapter()
     {
         var outDir = Shared.TempDir();

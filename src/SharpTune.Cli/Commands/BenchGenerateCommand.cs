@@ -3,6 +3,7 @@ using System.Diagnostics;
 using SharpTune.Generation;
 using SharpTune.Models;
 using Spectre.Console;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
@@ -14,34 +15,38 @@ namespace SharpTune.Cli.Commands;
 /// </summary>
 public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
-        [CommandOption("--like <CONFIG>")] [Description("HF config.json of the shape to benchmark.")] [DefaultValue("../shared/bench/smollm2-135m.json")]
-        public string Like { get; set; } = "../shared/bench/smollm2-135m.json";
+        [CommandOption("--like <CONFIG>")] [Description("HF config.json of the shape to benchmark (default: SHARED/bench/smollm2-135m.json).")]
+        public string? Like { get; set; }
 
-        [CommandOption("--prompt-tokens <N>")] [DefaultValue(64)]
+        [CommandOption("--shared <DIR>")] [Description("The reference folder holding bench/ (default: $SHARPTUNE_SHARED, else ../shared beside the repository).")]
+        public string? Shared { get; set; }
+
+        [CommandOption("--prompt-tokens <N>")] [Description("Random prompt length in tokens (≥ 1).")] [DefaultValue(64)] [ValidRange(1)]
         public int PromptTokens { get; set; } = 64;
 
-        [CommandOption("--new-tokens <N>")] [DefaultValue(128)]
+        [CommandOption("--new-tokens <N>")] [Description("Tokens to generate per run (≥ 1).")] [DefaultValue(128)] [ValidRange(1)]
         public int NewTokens { get; set; } = 128;
 
-        [CommandOption("--repeats <N>")] [Description("Timed cached runs (median reported).")] [DefaultValue(5)]
+        [CommandOption("--repeats <N>")] [Description("Timed cached runs, median reported (≥ 1).")] [DefaultValue(5)] [ValidRange(1)]
         public int Repeats { get; set; } = 5;
 
         [CommandOption("--skip-uncached")] [Description("Do not time the (slow) full-recompute baseline.")]
         public bool SkipUncached { get; set; }
 
-        [CommandOption("--device <DEVICE>")] [DefaultValue("cpu")]
+        [CommandOption("--device <DEVICE>")] [Description("cpu, cuda or cuda:N.")] [DefaultValue("cpu")] [Matches(ModelSettings.DevicePattern, "cpu, cuda or cuda:N")]
         public string Device { get; set; } = "cpu";
 
-        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores).")]
+        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (≥ 1; default: all cores).")] [ValidRange(1)]
         public int? Threads { get; set; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
         if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
-        var config = ModelConfig.Load(s.Like);
+        var like = BenchShapes.Resolve(s.Like, s.Shared);
+        var config = ModelConfig.Load(like);
         using var model = ModelIO.Create(config, Devices.Parse(s.Device));
         ModelIO.Initialize(model, seed: 0);
         model.eval();
@@ -68,7 +73,7 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
             uncached = s.NewTokens / sw.Elapsed.TotalSeconds;
         }
         var table = new Table().AddColumn("measure").AddColumn("value");
-        table.AddRow("shape", $"{Path.GetFileName(s.Like)} ({model.ParameterCount() / 1e6:F1}M params, {config.ModelType})");
+        table.AddRow("shape", $"{Path.GetFileName(like)} ({model.ParameterCount() / 1e6:F1}M params, {config.ModelType})");
         table.AddRow("workload", $"batch 1, prompt {s.PromptTokens}, {s.NewTokens} new tokens, greedy, fp32, {TorchSharp.torch.get_num_threads()} threads");
         table.AddRow("KV cache", $"{cached:F1} tokens/s (median of {s.Repeats})");
         if (uncached is double u)

@@ -7,6 +7,7 @@ using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Training;
 using Spectre.Console;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
 
@@ -19,18 +20,20 @@ namespace SharpTune.Cli.Commands;
 /// </summary>
 public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
-        [CommandOption("--method <METHODS>")] [Description("lora, full, or a comma list (each in its own process).")] [DefaultValue("lora,full")]
+        [CommandOption("--method <METHODS>")] [Description("lora, full, or a comma list (each in its own process).")] [DefaultValue("lora,full")] [OneOf("lora", "full", List = true)]
         public string Method { get; set; } = "lora,full";
-        [CommandOption("--like <CONFIG>")] [DefaultValue("../shared/bench/smollm2-135m.json")]
-        public string Like { get; set; } = "../shared/bench/smollm2-135m.json";
-        [CommandOption("--batch-size <B>")] [DefaultValue(4)] public int BatchSize { get; set; } = 4;
-        [CommandOption("--seq-len <T>")] [DefaultValue(256)] public int SeqLen { get; set; } = 256;
-        [CommandOption("--steps <N>")] [Description("Timed steps (median reported).")] [DefaultValue(5)] public int Steps { get; set; } = 5;
-        [CommandOption("--warmup-steps <N>")] [DefaultValue(2)] public int WarmupSteps { get; set; } = 2;
-        [CommandOption("--rank <R>")] [DefaultValue(16)] public int Rank { get; set; } = 16;
-        [CommandOption("--alpha <A>")] [DefaultValue(32.0)] public double Alpha { get; set; } = 32;
+        [CommandOption("--like <CONFIG>")] [Description("HF config.json of the shape to benchmark (default: SHARED/bench/smollm2-135m.json).")]
+        public string? Like { get; set; }
+        [CommandOption("--shared <DIR>")] [Description("The reference folder holding bench/ (default: $SHARPTUNE_SHARED, else ../shared beside the repository).")]
+        public string? Shared { get; set; }
+        [CommandOption("--batch-size <B>")] [Description("Sequences per step (≥ 1).")] [DefaultValue(4)] [ValidRange(1)] public int BatchSize { get; set; } = 4;
+        [CommandOption("--seq-len <T>")] [Description("Tokens per sequence (≥ 2).")] [DefaultValue(256)] [ValidRange(2)] public int SeqLen { get; set; } = 256;
+        [CommandOption("--steps <N>")] [Description("Timed steps, median reported (≥ 1).")] [DefaultValue(5)] [ValidRange(1)] public int Steps { get; set; } = 5;
+        [CommandOption("--warmup-steps <N>")] [Description("Untimed steps first (≥ 0).")] [DefaultValue(2)] [ValidRange(0)] public int WarmupSteps { get; set; } = 2;
+        [CommandOption("--rank <R>")] [Description("LoRA rank (≥ 1).")] [DefaultValue(16)] [ValidRange(1)] public int Rank { get; set; } = 16;
+        [CommandOption("--alpha <A>")] [Description("LoRA alpha (> 0).")] [DefaultValue(32.0)] [ValidRange(0, MinOpen = true)] public double Alpha { get; set; } = 32;
         [CommandOption("--json")] [Description("Print one JSON result line (used between processes).")] public bool Json { get; set; }
     }
 
@@ -40,25 +43,24 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
         var methods = s.Method.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var m in methods)
-            if (m is not ("lora" or "full")) throw new SharpTuneException($"--method {m}: expected lora or full");
-        var results = methods.Length == 1 ? [Measure(s, methods[0])] : methods.Select(m => InChild(s, m)).ToList();
+        var like = BenchShapes.Resolve(s.Like, s.Shared);
+        var results = methods.Length == 1 ? [Measure(s, like, methods[0])] : methods.Select(m => InChild(s, like, m)).ToList();
         if (s.Json) { foreach (var r in results) Console.WriteLine(JsonSerializer.Serialize(r)); return 0; }
         var table = new Table().AddColumns("method", "trainable", "tokens/s", "step", "MFU", "peak RSS", "optimizer state");
         foreach (var r in results)
             table.AddRow(r.Method, $"{r.Trainable:N0} of {r.Parameters:N0}", $"{r.TokensPerSecond:F0}", $"{r.StepSeconds:F2} s",
                 $"{100 * r.Mfu:F1}% ({r.ModelTflops * 1000:F1} of {r.MatmulGflops:F1} GFLOP/s)", PeakMemory.Format(r.PeakRssBytes), $"{r.OptimizerStateBytes / 1048576.0:F1} MiB");
         var console = Output.Current();
-        console.WriteLine($"{Path.GetFileName(s.Like)}: batch {s.BatchSize} × {s.SeqLen}, AdamW, fp32, {get_num_threads()} threads; LoRA r={s.Rank}, alpha={s.Alpha}, all linear projections");
+        console.WriteLine($"{Path.GetFileName(like)}: batch {s.BatchSize} × {s.SeqLen}, AdamW, fp32, {get_num_threads()} threads; LoRA r={s.Rank}, alpha={s.Alpha}, all linear projections");
         console.Write(table);
         return 0;
     }
 
-    private static Result InChild(Settings s, string method)
+    private static Result InChild(Settings s, string like, string method)
     {
         var dll = typeof(CliApp).Assembly.Location;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "bench", "train", "--method", method, "--like", s.Like, "--batch-size", $"{s.BatchSize}", "--seq-len", $"{s.SeqLen}",
+        foreach (var a in new[] { dll, "bench", "train", "--method", method, "--like", Path.GetFullPath(like), "--batch-size", $"{s.BatchSize}", "--seq-len", $"{s.SeqLen}",
                      "--steps", $"{s.Steps}", "--warmup-steps", $"{s.WarmupSteps}", "--rank", $"{s.Rank}", "--alpha", $"{s.Alpha}", "--json" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -69,9 +71,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return JsonSerializer.Deserialize<Result>(stdout.Trim().Split('\n')[^1])!;
     }
 
-    private static Result Measure(Settings s, string method)
+    private static Result Measure(Settings s, string like, string method)
     {
-        var config = ModelConfig.Load(s.Like);
+        var config = ModelConfig.Load(like);
         double matmul = MatmulGflops();
         using var model = ModelIO.Create(config);
         ModelIO.Initialize(model, 0);
@@ -101,7 +103,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         // Forward 2N; backward 2N for input gradients, plus 2N for weight gradients only when weights train.
         double perToken = (method == "full" ? 6.0 : 4.0) * matmulParams + 3 * attention;
         double flops = perToken * tokens / stepSeconds;
-        return new Result(method, Path.GetFileName(s.Like), model.ParameterCount(), adapted.TrainableParameterCount, tokens / stepSeconds,
+        return new Result(method, Path.GetFileName(like), model.ParameterCount(), adapted.TrainableParameterCount, tokens / stepSeconds,
             flops / 1e12, matmul, flops / 1e9 / matmul, PeakMemory.PeakRssBytes(), opt.StateBytes, stepSeconds);
     }
 

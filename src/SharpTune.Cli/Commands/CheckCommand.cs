@@ -4,6 +4,7 @@ using SharpTune.Evaluation;
 using SharpTune.IO;
 using SharpTune.Models;
 using Spectre.Console;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
@@ -12,13 +13,13 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--golden <FILE>")] [Description("safetensors with input_ids, logits, optional loss, greedy_ids, greedy_scores.")]
+        [CommandOption("--golden <FILE>")] [Description("safetensors with input_ids, logits, optional loss, greedy_ids, greedy_scores. Required.")]
         public string Golden { get; set; } = "";
 
         [CommandOption("--adapter <DIR>")] [Description("PEFT adapter folder to apply to the model first.")]
         public string? Adapter { get; set; }
 
-        [CommandOption("--tol <TOL>")] [Description("Largest allowed |Δ| for logits, loss and step scores.")] [DefaultValue(1e-4)]
+        [CommandOption("--tol <TOL>")] [Description("Largest allowed |Δ| for logits, loss and step scores (≥ 0).")] [DefaultValue(1e-4)] [ValidRange(0)]
         public double Tol { get; set; } = 1e-4;
 
         public override ValidationResult Validate() =>

@@ -4,8 +4,10 @@ using SharpTune.Generation;
 using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Tokenization;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
+using ValidationResult = Spectre.Console.ValidationResult;
 
 namespace SharpTune.Cli.Commands;
 
@@ -28,28 +30,28 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         [CommandOption("--chat")] [Description("Wrap the prompt as a user turn with the tokenizer's chat template.")]
         public bool Chat { get; set; }
 
-        [CommandOption("--system <TEXT>")] [Description("System message for --chat.")]
+        [CommandOption("--system <TEXT>")] [Description("System message for --chat.")] [AllowEmpty]
         public string? System { get; set; }
 
-        [CommandOption("--max-new-tokens <N>")] [DefaultValue(128)]
+        [CommandOption("--max-new-tokens <N>")] [Description("Most tokens to generate (≥ 1).")] [DefaultValue(128)] [ValidRange(1)]
         public int MaxNewTokens { get; set; } = 128;
 
-        [CommandOption("--temperature <T>")] [Description("Sampling temperature; 0 (default) is greedy.")] [DefaultValue(0.0)]
+        [CommandOption("--temperature <T>")] [Description("Sampling temperature (≥ 0); 0 (default) is greedy.")] [DefaultValue(0.0)] [ValidRange(0)]
         public double Temperature { get; set; }
 
-        [CommandOption("--top-k <K>")] [DefaultValue(0)]
+        [CommandOption("--top-k <K>")] [Description("Sample only from the K most likely tokens (≥ 0; 0: no limit).")] [DefaultValue(0)] [ValidRange(0)]
         public int TopK { get; set; }
 
-        [CommandOption("--top-p <P>")] [DefaultValue(1.0)]
+        [CommandOption("--top-p <P>")] [Description("Nucleus sampling: the smallest set of tokens with this much probability, in (0, 1]]; 1 keeps all.")] [DefaultValue(1.0)] [ValidRange(0, 1, MinOpen = true)]
         public double TopP { get; set; } = 1.0;
 
-        [CommandOption("--repetition-penalty <P>")] [DefaultValue(1.0)]
+        [CommandOption("--repetition-penalty <P>")] [Description("Divide the logits of tokens already present by this (> 0; 1: off; HF semantics).")] [DefaultValue(1.0)] [ValidRange(0, MinOpen = true)]
         public double RepetitionPenalty { get; set; } = 1.0;
 
-        [CommandOption("--stop <TEXT>")] [Description("Stop string (repeatable).")]
+        [CommandOption("--stop <TEXT>")] [Description("Stop when this non-empty text appears (repeatable; needs a tokenizer).")]
         public string[] Stop { get; set; } = [];
 
-        [CommandOption("--seed <N>")]
+        [CommandOption("--seed <N>")] [Description("Sampling seed (≥ 0; default: random).")] [ValidRange(0)]
         public long? Seed { get; set; }
 
         [CommandOption("--no-cache")] [Description("Recompute the whole sequence every step.")]
@@ -57,11 +59,22 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
         [CommandOption("--print-ids")] [Description("Print the generated ids as JSON instead of text.")]
         public bool PrintIds { get; set; }
+
+        public override ValidationResult Validate() =>
+            base.Validate() is { Successful: false } invalid ? invalid
+            : (Prompt is null) == (InputIds is null) ? ValidationResult.Error("give exactly one of --prompt TEXT or --input-ids 1,2,3")
+            : Chat && Prompt is null ? ValidationResult.Error("--chat needs --prompt TEXT")
+            : System is not null && !Chat ? ValidationResult.Error("--system needs --chat (the system message goes through the chat template)")
+            // Sampling filters do nothing under greedy decoding; a user who sets them expects sampling.
+            : Temperature == 0 && TopK != 0 ? ValidationResult.Error($"--top-k {TopK} has no effect without --temperature > 0 (greedy)")
+            : Temperature == 0 && TopP != 1.0 ? ValidationResult.Error($"--top-p {TopP.ToString(global::System.Globalization.CultureInfo.InvariantCulture)} has no effect without --temperature > 0 (greedy)")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
-        if ((s.Prompt is null) == (s.InputIds is null)) throw new SharpTuneException("give exactly one of --prompt TEXT or --input-ids 1,2,3");
+        // Ids are checked before the model loads, so a typo costs nothing.
+        int[]? ids = s.InputIds is null ? null : Parse.Ids(s.InputIds, "--input-ids");
         var device = Devices.Parse(s.Device);
         using var model = ModelIO.Load(s.Model, device, ModelIO.ParseDType(s.DType));
         var tokDir = s.Tokenizer ?? s.Model;
@@ -69,7 +82,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         if (s.Tokenizer is not null && tok is null) throw new SharpTuneException($"{tokDir}: no tokenizer.json");
 
         int[] prompt;
-        if (s.InputIds is not null) prompt = Parse.Ids(s.InputIds, "--input-ids");
+        if (ids is not null) prompt = ids;
         else
         {
             if (tok is null) throw new SharpTuneException($"{s.Model}: no tokenizer.json for --prompt (pass --tokenizer DIR, or --input-ids)");

@@ -5,6 +5,7 @@ using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Recipes;
 using SharpTune.Tokenization;
+using SharpTune.Cli.Options;
 using Spectre.Console.Cli;
 
 namespace SharpTune.Cli.Commands;
@@ -15,17 +16,16 @@ public sealed class PerplexityCommand : Command<PerplexityCommand.Settings>
     public sealed class Settings : ModelSettings
     {
         [CommandOption("--data <FILE>")]
-        [Description("Corpus file(s): plain text with documents separated by blank lines, or .jsonl {id, source, summary} pairs, read as Debian control stanzas (as `corpus debian` writes them). Repeatable.")]
+        [Description("Required. Corpus file(s): plain text with documents separated by blank lines, or .jsonl {id, source, summary} pairs, read as Debian control stanzas (as `corpus debian` writes them). Repeatable.")]
         public string[] Data { get; set; } = [];
 
         [CommandOption("--block-size <N>")]
-        [Description("Non-overlapping block length in tokens.")]
+        [Description("Non-overlapping block length in tokens (≥ 2; at most the model's max_position_embeddings).")] [ValidRange(2)]
         [DefaultValue(512)]
         public int BlockSize { get; set; } = 512;
 
         public override Spectre.Console.ValidationResult Validate() =>
             Data.Length == 0 ? Spectre.Console.ValidationResult.Error("--data FILE is required")
-            : BlockSize < 2 ? Spectre.Console.ValidationResult.Error("--block-size must be at least 2")
             : base.Validate();
     }
 

@@ -20,11 +20,15 @@ public sealed class LoraModel : AdaptedModel
     {
         if (settings.R <= 0) throw new SharpTuneException($"LoRA rank must be > 0, got {settings.R}");
         if (settings.LoraDropout is < 0 or >= 1) throw new SharpTuneException($"LoRA dropout must be in [0, 1), got {settings.LoraDropout}");
-        Settings = settings;
         FreezeBase();
         var rng = new Generator((ulong)seed, CPU);
-        _layers = TargetModules.Resolve(baseModel, settings.TargetModules, settings.TargetModulesRegex)
-            .Select(t => (t.Name, new LoraLinear(t.Layer, settings.R, settings.Scaling, settings.LoraDropout, settings.UseDora, rng))).ToList();
+        var resolved = TargetModules.Resolve(baseModel, settings.TargetModules, settings.TargetModulesRegex);
+        // Write what PEFT writes: it expands "all-linear" into the targeted layers' leaf names before saving. (It
+        // expands only the plain string; a saved list ["all-linear"] names a module that does not exist there.)
+        Settings = settings.TargetModulesRegex == "all-linear" || settings.TargetModules is ["all-linear"]
+            ? settings with { TargetModules = resolved.Select(t => t.Name.Split('.')[^1]).Distinct().Order(StringComparer.Ordinal).ToArray(), TargetModulesRegex = null }
+            : settings;
+        _layers = resolved.Select(t => (t.Name, new LoraLinear(t.Layer, settings.R, settings.Scaling, settings.LoraDropout, settings.UseDora, rng))).ToList();
         _trainable = new();
         // PEFT's in-memory names (adapter "default"), which its gradients and optimizer states use.
         foreach (var (module, lora) in _layers)
@@ -44,10 +48,17 @@ public sealed class LoraModel : AdaptedModel
     /// <summary>PEFT's file keys: the in-memory names without the adapter name.</summary>
     public static string FileKey(string name) => name.Replace(".default", "");
 
+    // PEFT 0.12 writes DoRA's magnitude as "….lora_magnitude_vector" (its pre-refactor name, without ".weight").
+    private static string SavedKey(string name)
+    {
+        var key = FileKey(name);
+        return key.EndsWith(".lora_magnitude_vector.weight") ? key[..^".weight".Length] : key;
+    }
+
     public override void Save(string dir)
     {
         Directory.CreateDirectory(dir);
-        SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.WeightsFile), _trainable.Select(t => KeyValuePair.Create(FileKey(t.Item1), (Tensor)t.Item2)),
+        SafeTensorsFile.Save(Path.Combine(dir, AdapterIO.WeightsFile), _trainable.Select(t => KeyValuePair.Create(SavedKey(t.Item1), (Tensor)t.Item2)),
             new Dictionary<string, string> { ["format"] = "pt" });
         Settings.Save(dir);
     }

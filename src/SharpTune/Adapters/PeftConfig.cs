@@ -120,6 +120,12 @@ public sealed record PeftConfig
             o["layers_pattern"] = null;
             o["rank_pattern"] = new JsonObject();
             o["alpha_pattern"] = new JsonObject();
+            // The rest of PEFT 0.12's LoraConfig fields at their defaults: PEFT writes every field, and tools that read
+            // adapter_config.json without PEFT's defaults expect them.
+            o["megatron_config"] = null;
+            o["megatron_core"] = "megatron.core";
+            o["loftq_config"] = new JsonObject();
+            o["layer_replication"] = null;
         }
         else
         {

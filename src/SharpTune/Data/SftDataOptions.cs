@@ -8,7 +8,10 @@ public sealed record SftDataOptions
     public string PairTemplate { get; init; } = DefaultPairTemplate;
     public const string DefaultPairTemplate = "{source_indented}Description:";
     public int MaxLength { get; init; } = 512;
-    /// <summary>error (default), skip, or truncate (cut the prompt's source so prompt + answer fit).</summary>
-    public string Overflow { get; init; } = "error";
+    /// <summary>
+    /// Over-long examples: truncate (default: cut the source text so prompt + answer fit, keeping the answer and
+    /// the template's tail; the count is reported), skip, or error.
+    /// </summary>
+    public string Overflow { get; init; } = "truncate";
     public int? Limit { get; init; }
 }

@@ -8,6 +8,9 @@ public sealed record SftExample(int Line, IReadOnlyList<(int[] Tokens, bool Trai
 {
     public int Length => Segments.Sum(s => s.Tokens.Length);
 
+    /// <summary>The prompt was cut to fit --max-length (overflow truncate).</summary>
+    public bool Cut { get; init; }
+
     public (int[] Ids, int[] Labels) Flatten()
     {
         var ids = new List<int>(Length);

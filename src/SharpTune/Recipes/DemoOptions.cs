@@ -17,5 +17,7 @@ public sealed record DemoOptions
     public int Seed { get; init; }
     public string OutDir { get; init; } = Path.Combine("runs", "demo");
     public bool Resume { get; init; }
+    /// <summary>Replace a previous demo run in OutDir instead of refusing.</summary>
+    public bool Force { get; init; }
     public string Device { get; init; } = "cpu";
 }

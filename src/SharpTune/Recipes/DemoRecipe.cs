@@ -29,6 +29,10 @@ public static class DemoRecipe
     public static Outcome Run(DemoOptions o, IProgress ui, CancellationToken cancel = default)
     {
         if (!Directory.Exists(o.ModelDir)) throw new SharpTuneException($"{o.ModelDir}: model folder not found (pass --model DIR)");
+        List<(string, string?)> inputs = [("--model", o.ModelDir), ("--data", o.TrainPath), ("--dev", o.DevPath)];
+        OutputFolder.CheckRun(o.OutDir, o.Resume, o.Force, inputs);
+        var adapterDir = Path.Combine(o.OutDir, "adapter");
+        if (o.Resume) Checkpoint.Require(adapterDir);
         // Read (and so validate) both files before any work.
         var train = JsonlReader.ReadPairs(o.TrainPath);
         var dev = JsonlReader.ReadPairs(o.DevPath);
@@ -36,7 +40,7 @@ public static class DemoRecipe
         var rng = new Random(o.Seed);
         var sample = train.OrderBy(_ => rng.Next()).Take(o.TrainExamples).ToList();
         var evalSet = dev.Take(o.EvalExamples).ToList();
-        Directory.CreateDirectory(o.OutDir);
+        OutputFolder.StartRun(o.OutDir, o.Resume, o.Force, inputs);
         var subset = Path.Combine(o.OutDir, "train-sample.jsonl");
         AtomicFile.WriteAllText(subset, string.Join("\n", sample.Select(p => JsonSerializer.Serialize(new { id = p.Id, source = p.Source, summary = p.Summary }))) + "\n");
 
@@ -50,7 +54,6 @@ public static class DemoRecipe
         using (var baseModel = ModelIO.Load(o.ModelDir, device))
             before = SummaryEvaluator.Run(baseModel, tok, evalSet, template, maxPrompt, onDone: n => ui.Evaluating("base", n, evalSet.Count), cancel: cancel);
 
-        var adapterDir = Path.Combine(o.OutDir, "adapter");
         long steps = (long)Math.Ceiling((double)sample.Count / o.BatchSize) * o.Epochs;
         ui.Stage($"fine-tuning ({o.Method}, rank {o.Rank}) on {sample.Count} pairs for {steps} steps");
         var training = FineTuneRecipe.Run(new FineTuneOptions

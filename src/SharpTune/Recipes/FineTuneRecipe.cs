@@ -14,17 +14,26 @@ namespace SharpTune.Recipes;
 /// </summary>
 public static class FineTuneRecipe
 {
-    public sealed record Setup(int Examples, int DevExamples, long TrainableParameters, long TotalParameters, long OptimizerStateBytes, string Method);
+    /// <summary>What a run is about to do; Truncated/Skipped count the training examples over --max-length.</summary>
+    public sealed record Setup(int Examples, int DevExamples, long TrainableParameters, long TotalParameters, long OptimizerStateBytes, string Method,
+        int Truncated = 0, int Skipped = 0);
 
     public sealed record Outcome(Setup Setup, TrainResult Result);
 
     public static Outcome Run(FineTuneOptions o, Action<Setup>? onSetup = null, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         o.Trainer.Validate();
+        var outputs = Inputs(o);
+        OutputFolder.CheckRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, outputs);
+        if (o.Trainer.Resume) Checkpoint.Require(o.Trainer.OutDir);
         var device = Devices.Parse(o.Device);
         var tok = Tokenizer.Load(o.TokenizerDir ?? o.ModelDir);
-        var dataPath = o.Noise > 0 ? WriteNoisyData(o) : o.DataPath;
-        var train = SftDataset.Load(dataPath, tok, o.Data);
+        var noise = o.Noise > 0 ? LabelNoise.Apply(JsonlReader.ReadPairs(o.DataPath, o.Data.Limit), o.Noise, o.Trainer.Seed) : default;
+        var dataPath = noise.Pairs is null ? o.DataPath : WriteTemp(noise.Pairs);
+        List<SftExample> train;
+        SftOverflowReport overflow;
+        try { train = SftDataset.Load(dataPath, tok, o.Data, out overflow); }
+        finally { if (dataPath != o.DataPath) File.Delete(dataPath); }
         var dev = o.DevPath is null ? null : SftDataset.Load(o.DevPath, tok, o.Data with { Limit = o.DevLimit, Overflow = o.Data.Overflow == "error" ? "truncate" : o.Data.Overflow });
         int pad = tok.PadTokenId ?? tok.EosTokenId ?? 0;
         var batches = new SftBatchSource(train, o.BatchSize, pad, o.Packing, o.Data.MaxLength, o.Trainer.Seed, device);
@@ -34,12 +43,19 @@ public static class FineTuneRecipe
         if (vocabMax >= baseModel.Config.VocabSize) throw new SharpTuneException($"{o.TokenizerDir ?? o.ModelDir}: token id {vocabMax} is outside the model's vocabulary ({baseModel.Config.VocabSize}); tokenizer and model do not match");
         using var adapted = AdapterFactory.Create(baseModel, o.Method, tok, o.Trainer.Seed, Path.GetFileName(Path.GetFullPath(o.ModelDir)));
         long trainable = adapted.TrainableParameterCount;
-        var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method);
-        Directory.CreateDirectory(o.Trainer.OutDir);
+        var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method,
+            overflow.Truncated, overflow.Skipped);
+        OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, outputs);
+        if (noise.Pairs is not null)
+        {
+            AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "train-noisy.jsonl"), PairsJsonl(noise.Pairs));
+            LabelNoise.Save(Path.Combine(o.Trainer.OutDir, LabelNoise.RecordFileName), noise.Corrupted);
+        }
         AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "run.json"), JsonSerializer.Serialize(new
         {
             method = adapted.Method, trainable_parameters = trainable, total_parameters = setup.TotalParameters,
             optimizer_state_bytes = setup.OptimizerStateBytes, examples = train.Count, dev_examples = setup.DevExamples,
+            truncated_examples = overflow.Truncated, skipped_examples = overflow.Skipped,
             options = o,
         }, new JsonSerializerOptions { WriteIndented = true }));
         onSetup?.Invoke(setup);
@@ -56,15 +72,17 @@ public static class FineTuneRecipe
         return new Outcome(setup, result);
     }
 
-    /// <summary>`--noise`: the corrupted copy of the pairs that training reads, and the record of what was corrupted, in the run folder.</summary>
-    private static string WriteNoisyData(FineTuneOptions o)
+    private static List<(string, string?)> Inputs(FineTuneOptions o) =>
+        [("--model", o.ModelDir), ("--tokenizer", o.TokenizerDir), ("--data", o.DataPath), ("--dev", o.DevPath)];
+
+    /// <summary>`--noise`: the corrupted pairs go to a temporary file for loading; the run folder gets a copy and the record once it is started.</summary>
+    private static string WriteTemp(IEnumerable<SummaryPair> pairs)
     {
-        var pairs = JsonlReader.ReadPairs(o.DataPath, o.Data.Limit);
-        var (noisy, record) = LabelNoise.Apply(pairs, o.Noise, o.Trainer.Seed);
-        Directory.CreateDirectory(o.Trainer.OutDir);
-        var path = Path.Combine(o.Trainer.OutDir, "train-noisy.jsonl");
-        AtomicFile.WriteAllText(path, string.Concat(noisy.Select(p => JsonSerializer.Serialize(new { id = p.Id, source = p.Source, summary = p.Summary }) + "\n")));
-        LabelNoise.Save(Path.Combine(o.Trainer.OutDir, LabelNoise.RecordFileName), record);
+        var path = Path.Combine(Path.GetTempPath(), $"sharptune-noisy-{Environment.ProcessId}-{Guid.NewGuid():N}.jsonl");
+        AtomicFile.WriteAllText(path, PairsJsonl(pairs));
         return path;
     }
+
+    private static string PairsJsonl(IEnumerable<SummaryPair> pairs) =>
+        string.Concat(pairs.Select(p => JsonSerializer.Serialize(new { id = p.Id, source = p.Source, summary = p.Summary }) + "\n"));
 }

@@ -18,6 +18,11 @@ public static class PretrainRecipe
 
     public static Outcome Run(PretrainOptions o, Action<string>? log = null, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
+        o.Trainer.Validate();
+        var inputs = new List<(string, string?)> { ("--config", o.ConfigPath), ("--tokenizer", o.TokenizerDir) };
+        inputs.AddRange(o.DataFiles.Select(f => ("--data", (string?)f)).Concat(o.DevFiles.Select(f => ("--dev-data", (string?)f))));
+        OutputFolder.CheckRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, inputs);
+        if (o.Trainer.Resume) Checkpoint.Require(o.Trainer.OutDir);
         var device = Devices.Parse(o.Device);
         var config = ModelConfig.Load(o.ConfigPath);
         var tok = Tokenizer.Load(o.TokenizerDir);
@@ -36,6 +41,7 @@ public static class PretrainRecipe
         var trainable = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         log?.Invoke($"model: {model.ParameterCount():N0} trainable parameters; optimizer state {2 * model.ParameterCount() * 4 / 1048576.0:F1} MiB");
         int evalBatches = Math.Max(1, o.EvalBlocks / 8);
+        OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, inputs);
         var trainer = new Trainer(trainable, b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t), train,
             dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer);
         var result = trainer.Run(progress, cancel);

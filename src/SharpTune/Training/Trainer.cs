@@ -28,10 +28,16 @@ public sealed class Trainer(
         Directory.CreateDirectory(options.OutDir);
         using var optimizer = new AdamW(trainable, new AdamW.Options(options.LearningRate, options.Beta1, options.Beta2, options.Eps, options.WeightDecay));
         var state = new TrainerState();
-        var resumeFrom = options.Resume ? Checkpoint.Find(options.OutDir) : null;
-        if (resumeFrom is not null) state = Checkpoint.Load(resumeFrom, trainable, optimizer);
         var metricsPath = Path.Combine(options.OutDir, MetricsFile);
-        TrimMetrics(metricsPath, state.Step);
+        if (options.Resume)
+        {
+            // No checkpoint is an error, never a silent fresh start over the previous run's metrics.
+            state = Checkpoint.Load(Checkpoint.Recover(options.OutDir), trainable, optimizer);
+            TrimMetrics(metricsPath, state.Step);
+        }
+        else if (Checkpoint.Candidates(options.OutDir).Any() || (File.Exists(metricsPath) && new FileInfo(metricsPath).Length > 0))
+            throw new IO.SharpTuneException($"{options.OutDir}: holds a previous run (checkpoint, {MetricsFile}); pass --resume to continue it or --force to replace it");
+        bool haveCheckpoint = options.Resume;
 
         var losses = new List<double>(state.Losses);
         var evals = state.EvalLosses.Select(e => ((long)e[0], e[1])).ToList();
@@ -60,15 +66,29 @@ public sealed class Trainer(
             using (var scope = NewDisposeScope())
             {
                 optimizer.ZeroGrad();
-                for (int micro = 0; micro < options.GradientAccumulation; micro++)
+                // The step's loss is the mean over every loss token of its micro-batches, as one batch holding them
+                // all would give: each micro-batch's (token-mean) loss is weighted by its share of the step's loss
+                // tokens. Averaging the micro-batch means instead over-weights the tokens of short micro-batches.
+                int n = options.GradientAccumulation;
+                var batches = new TrainBatch[n];
+                var counts = new long[n];
+                long stepLossTokens = 0;
+                for (int micro = 0; micro < n; micro++)
                 {
-                    long index = step * options.GradientAccumulation + micro;
-                    manual_seed(options.Seed * 1_000_003L + index);
-                    var batch = train.Get(index);
-                    var l = loss(batch);
-                    (l / options.GradientAccumulation).backward();
-                    stepLoss += l.item<float>() / options.GradientAccumulation;
-                    stepTokens += batch.Tokens;
+                    batches[micro] = train.Get(step * n + micro);
+                    counts[micro] = batches[micro].LossTokens;
+                    stepLossTokens += counts[micro];
+                }
+                for (int micro = 0; micro < n; micro++)
+                {
+                    manual_seed(options.Seed * 1_000_003L + step * n + micro);
+                    stepTokens += batches[micro].Tokens;
+                    // A micro-batch without loss tokens adds nothing (its mean would be 0/0).
+                    if (counts[micro] == 0) continue;
+                    double weight = (double)counts[micro] / stepLossTokens;
+                    var l = loss(batches[micro]);
+                    (l * weight).backward();
+                    stepLoss += l.item<float>() * weight;
                 }
                 gradNorm = optimizer.ClipGradNorm(options.MaxGradNorm);
                 optimizer.StepOnce();
@@ -105,11 +125,13 @@ public sealed class Trainer(
             {
                 Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
                 lastSaved = step;
+                haveCheckpoint = true;
             }
             if (stoppedEarly) break;
         }
         // A cancel seen mid-step was already checkpointed after that step; one seen between steps was not.
-        if (cancelled && step > lastSaved)
+        // A run stopped before its first step saves too, so --resume (which needs a checkpoint) can continue it.
+        if (cancelled && (step > lastSaved || !haveCheckpoint))
             Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
         setTraining(false);
         return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
@@ -140,15 +162,22 @@ public sealed class Trainer(
         return count == 0 ? double.NaN : sum / count;
     }
 
-    // A killed run may have logged steps after its last checkpoint; the resumed run logs them again.
+    /// <summary>
+    /// A killed run may have logged steps after its last checkpoint (and a kill mid-write leaves a torn last
+    /// line); the resumed run logs those steps again. Keeps every line up to the checkpoint's step and drops only
+    /// the rest; the file is left untouched when there is nothing to drop.
+    /// </summary>
     private static void TrimMetrics(string path, long keepThrough)
     {
         if (!File.Exists(path)) return;
-        var kept = File.ReadLines(path).Where(l =>
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var kept = lines.Where(l =>
         {
             try { return JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= keepThrough; }
-            catch (JsonException) { return false; }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return false; }
         }).ToList();
+        if (kept.Count == lines.Length && (text.Length == 0 || text.EndsWith('\n'))) return;
         IO.AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
     }
 }

@@ -24,8 +24,10 @@ public sealed record TrainerOptions
     public int EarlyStoppingPatience { get; init; }
     /// <summary>Write a checkpoint every N steps (0: only at the end and on Ctrl-C).</summary>
     public long CheckpointEvery { get; init; } = 100;
-    /// <summary>Continue from OutDir/checkpoint when it exists.</summary>
+    /// <summary>Continue from OutDir/checkpoint; without a checkpoint that is an error, not a fresh start.</summary>
     public bool Resume { get; init; }
+    /// <summary>Recipes replace a previous run in OutDir (see <see cref="IO.OutputFolder.StartRun"/>) instead of refusing.</summary>
+    public bool Force { get; init; }
 
     public void Validate()
     {

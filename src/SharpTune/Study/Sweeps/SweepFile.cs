@@ -81,7 +81,13 @@ public static class SweepFile
                 foreach (var (k, v) in block) d[Normalise(k)] = v;
                 return d;
             })).ToList();
-        var trials = combos.Select(c => new TrialSpec(c)).ToList();
+        return FromSettings(name, combos, eval);
+    }
+
+    /// <summary>A plan of these trials, refusing two with the same settings (they would share an id and a folder).</summary>
+    public static SweepPlan FromSettings(string name, IEnumerable<IReadOnlyDictionary<string, string>> settings, IReadOnlyDictionary<string, string> eval)
+    {
+        var trials = settings.Select(c => new TrialSpec(c)).ToList();
         var ids = new HashSet<string>();
         foreach (var t in trials)
             if (!ids.Add(t.Id(name))) throw new SharpTuneException($"sweep '{name}': two trials have the same settings ({t.Label(t.Settings.Keys)}); a coupled block repeats a grid value");
