@@ -38,6 +38,13 @@ public static class CliApp
                 bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                 bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
             });
+            config.AddBranch("runs", runs =>
+            {
+                runs.SetDescription("Query the experiment store (runs/sharptune.db, --store FILE or $SHARPTUNE_STORE).");
+                runs.AddCommand<RunsListCommand>("list").WithDescription("List recorded runs, oldest first (--sweep, --status, --json).");
+                runs.AddCommand<RunsShowCommand>("show").WithDescription("One run: settings, provenance, metrics, training curve summary.");
+                runs.AddCommand<RunsCompareCommand>("compare").WithDescription("Runs side by side: the settings that differ and the key metrics.");
+            });
             config.SetExceptionHandler((ex, _) => Errors.Report(ex));
         });
         // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
