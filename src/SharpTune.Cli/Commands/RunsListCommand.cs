@@ -45,14 +45,33 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
             Console.WriteLine($"no runs in {location}{(s.Sweep is null ? "" : $" for sweep {s.Sweep}")}{(status is null ? "" : $" with status {RunsView.Status(status.Value)}")}");
             return 0;
         }
-        var table = new Table().AddColumns("id", "sweep", "status", "settings", "rougeL", "chrF", "dev loss", "started");
+        // Only what tells the listed runs apart: settings shared by all of them go below the table, once.
+        var keys = runs.SelectMany(r => r.Settings.Keys).Distinct().ToList();
+        var varying = keys.Where(k => runs.Select(r => r.Get(k)).Distinct().Count() > 1).ToList();
+        var common = keys.Except(varying).ToList();
+        bool sweeps = runs.Select(r => r.Sweep).Distinct().Count() > 1;
+
+        var table = new Table();
+        table.AddColumn(new TableColumn("id").NoWrap());
+        if (sweeps) table.AddColumn("sweep");
+        table.AddColumn(new TableColumn("status").NoWrap());
+        table.AddColumns(varying.Count > 0 ? "settings" : "", "rougeL", "chrF", "dev_loss");
+        table.AddColumn(new TableColumn("started").NoWrap());
         foreach (var r in runs)
-            RunsView.Row(table, r.Id, r.Sweep ?? "–", RunsView.Status(r.Status),
-                string.Join(" ", r.Settings.Select(kv => $"{kv.Key}={kv.Value}")),
-                RunsView.FormatDouble(r.Metrics?.RougeL), RunsView.FormatDouble(r.Metrics?.Chrf), RunsView.FormatDouble(r.Metrics?.DevLoss),
-                RunsView.Time(r.StartedAt));
+        {
+            var cells = new List<string> { r.Id };
+            if (sweeps) cells.Add(r.Sweep ?? "–");
+            cells.Add(RunsView.Status(r.Status));
+            cells.Add(string.Join("\n", varying.Where(k => r.Get(k) is not null).Select(k => $"{k}={r.Get(k)}")));
+            cells.Add(RunsView.FormatDouble(r.Metrics?.RougeL));
+            cells.Add(RunsView.FormatDouble(r.Metrics?.Chrf));
+            cells.Add(RunsView.FormatDouble(r.Metrics?.DevLoss));
+            cells.Add(r.StartedAt?.ToString("MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "–");
+            RunsView.Row(table, [.. cells]);
+        }
         var console = Output.Current();
         console.Write(table);
+        if (common.Count > 0) console.WriteLine("all with: " + string.Join(" ", common.Select(k => $"{k}={runs[0].Get(k)}")));
         console.WriteLine($"{runs.Count} run(s) in {location}");
         return 0;
     }
