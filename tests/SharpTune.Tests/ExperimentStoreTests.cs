@@ -151,8 +151,11 @@ public class ExperimentStoreTests
     {
         var path = NewPath();   // not created yet: the processes race to create the schema too
         const int processes = 3, runs = 40;
-        var startAt = DateTimeOffset.UtcNow.AddSeconds(4);   // after every process has started and opened the store
-        var children = Enumerable.Range(0, processes).Select(p => StoreWriter.Start(path, $"p{p}", runs.ToString(), startAt)).ToList();
+        var go = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(path)!)!, "go");
+        var children = Enumerable.Range(0, processes).Select(p => StoreWriter.Start(path, $"p{p}", runs.ToString(), go)).ToList();
+        // Every process has opened the store (racing to create the schema) before any of them writes.
+        foreach (var c in children) Assert.Equal("ready", await c.StandardOutput.ReadLineAsync());
+        File.WriteAllText(go, "");
         var spans = new List<(long First, long Last)>();
         foreach (var c in children)
         {
@@ -186,7 +189,7 @@ public class ExperimentStoreTests
         for (int round = 0; round < 3; round++)
         {
             var prefix = $"k{round}";
-            using var child = StoreWriter.Start(path, prefix, "forever", DateTimeOffset.UtcNow);
+            using var child = StoreWriter.Start(path, prefix, "forever");
             try
             {
                 // Wait until it has written a few runs, then a little more at random, then SIGKILL (Process.Kill on Linux).

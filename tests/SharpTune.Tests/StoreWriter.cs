@@ -13,16 +13,21 @@ public static class StoreWriter
     public const int StepsPerBatch = 25;
     public const int CellCount = 40;
 
-    /// <summary>store-writer STORE PREFIX COUNT|forever START_AT_UNIX_MS: waits for the start time (so several processes
-    /// really write at once), writes, and prints "first_ms last_ms" of its writes.</summary>
+    /// <summary>store-writer STORE PREFIX COUNT|forever GO_FILE|-: opens the store, prints "ready", waits for GO_FILE to
+    /// exist (so several processes really write at once), writes, and prints "first_ms last_ms" of its writes.</summary>
     public static int Run(string[] args)
     {
-        var (path, prefix) = (args[0], args[1]);
+        var (path, prefix, go) = (args[0], args[1], args[3]);
         int count = args[2] == "forever" ? int.MaxValue : int.Parse(args[2]);
-        var startAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(args[3]));
         using var store = SqliteExperimentStore.Open(path);
-        var wait = startAt - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero) Thread.Sleep(wait);
+        Console.WriteLine("ready");
+        Console.Out.Flush();
+        var patience = Stopwatch.StartNew();
+        while (go != "-" && !File.Exists(go))
+        {
+            if (patience.Elapsed > TimeSpan.FromMinutes(2)) return 3;
+            Thread.Sleep(2);
+        }
         long first = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         // "forever" is for the kill test; the time limit only keeps an orphaned writer from filling the disk.
         var limit = Stopwatch.StartNew();
@@ -94,7 +99,7 @@ public static class StoreWriter
     }
 
     /// <summary>Starts `dotnet SharpTune.Tests.dll store-writer …` as a separate process.</summary>
-    public static Process Start(string store, string prefix, string count, DateTimeOffset startAt)
+    public static Process Start(string store, string prefix, string count, string goFile = "-")
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -102,7 +107,7 @@ public static class StoreWriter
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { typeof(StoreWriter).Assembly.Location, "store-writer", store, prefix, count, startAt.ToUnixTimeMilliseconds().ToString() })
+        foreach (var a in new[] { typeof(StoreWriter).Assembly.Location, "store-writer", store, prefix, count, goFile })
             psi.ArgumentList.Add(a);
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start the store-writer process");
     }

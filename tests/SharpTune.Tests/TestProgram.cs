@@ -14,7 +14,7 @@ public static class TestProgram
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: SharpTune.Tests store-writer STORE PREFIX COUNT|forever START_AT_UNIX_MS");
+        Console.Error.WriteLine("usage: SharpTune.Tests store-writer STORE PREFIX COUNT|forever GO_FILE|-");
         return 2;
     }
 }
