@@ -15,6 +15,7 @@ public static class CliApp
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
         ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
+        ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
     ];
 
     /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
@@ -74,6 +75,13 @@ public static class CliApp
                     bench.SetDescription("Measure speed and memory.");
                     bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                     bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+                });
+                config.AddBranch("runs", runs =>
+                {
+                    runs.SetDescription("Query the experiment store (runs/sharptune.db, --store FILE or $SHARPTUNE_STORE).");
+                    runs.AddCommand<RunsListCommand>("list").WithDescription("List recorded runs, oldest first (--sweep, --status, --json).");
+                    runs.AddCommand<RunsShowCommand>("show").WithDescription("One run: settings, provenance, metrics, training curve summary.");
+                    runs.AddCommand<RunsCompareCommand>("compare").WithDescription("Runs side by side: the settings that differ and the key metrics.");
                 });
                 // A misspelled option is an error, not a silently ignored "remaining argument" (train --rnak 64 used to train rank 8).
                 config.UseStrictParsing();
