@@ -37,11 +37,12 @@ public static class ReportFigures
         AddSeries(plot, series, Math.Log2);
         var ranks = series.SelectMany(s => s.Points).Select(p => p.X).Distinct().Order().ToArray();
         plot.Axes.Bottom.SetTicks(ranks.Select(Math.Log2).ToArray(), ranks.Select(r => r.ToString("0", CultureInfo.InvariantCulture)).ToArray());
-        var caption = Bars;
+        var caption = Bars + SeriesNote;
         var widths = series.SelectMany(s => s.Points).Select(p => RankWidth.Width(p.Group, o.BaseHiddenSize)).OfType<double>().Distinct().Order().ToList();
         foreach (var w in widths.Where(w => w <= ranks[^1]))
         {
-            var span = plot.Add.VerticalSpan(Math.Log2(w), Math.Log2(ranks[^1]) + 0.35, Colors.Gray.WithAlpha(0.18));
+            // ScottPlot's HorizontalSpan covers a range of x.
+            var span = plot.Add.HorizontalSpan(Math.Log2(w), Math.Log2(ranks[^1]) + 0.35, Colors.Gray.WithAlpha(0.18));
             span.LegendText = $"rank ≥ width {w:0}: full-rank update";
             caption += $" Shaded: rank ≥ the layer width {w:0}, where the update can be full-rank.";
         }
@@ -57,32 +58,48 @@ public static class ReportFigures
         var xs = series.SelectMany(s => s.Points).Select(p => p.X).Distinct().Order().ToArray();
         var ticks = xs.Length <= 10 ? xs : LogTicks(xs[0], xs[^1]);
         plot.Axes.Bottom.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(SettingLabels.Count).ToArray());
-        return Render(plot, name, title, Bars, o);
+        return Render(plot, name, title, Bars + SeriesNote, o);
     }
 
-    /// <summary>Grouped bars: one category per method (LoRA split by rank), one bar colour per other varying setting.</summary>
+    private const string SeriesNote = " Lines with fewer x values than the others (points of other sweeps) are left out; the tables have them.";
+
+    /// <summary>
+    /// Grouped bars, one category per method arm. The trials of a study come from several sweeps, so the settings
+    /// every point has (data size, noise…) split them into slices; the chart shows the slices under which the most
+    /// methods were run (the method comparison), one bar colour each. Settings only some methods have (rank,
+    /// scaling) name the arm when they vary within its method ("lora r=8").
+    /// </summary>
     private static ReportFigure ByMethod(string name, string title, IReadOnlyList<TrialGroup> groups, ReportMetric metric, ReportOptions o)
     {
         var candidates = groups.Where(g => g.Stat(metric) is not null).ToList();
-        var methods = candidates.Select(g => g.Get("method") ?? "(default)").Distinct().ToList();
-        if (methods.Count < 2)
+        string Method(TrialGroup g) => g.Get("method") ?? "(default)";
+        if (candidates.Select(Method).Distinct().Count() < 2)
             return ReportFigure.Skip(name, title, candidates.Count == 0 ? $"no finished trial measured {metric.Name}"
-                : $"no variation in method among the trials that measured {metric.Name} (only {methods[0]})");
+                : $"no variation in method among the trials that measured {metric.Name} (only {Method(candidates[0])})");
+        var everywhere = candidates.SelectMany(g => g.Settings.Keys).Distinct().Where(k => candidates.All(g => g.Get(k) is not null)).ToList();
+        var excluded = new[] { "method", "rank", "scaling", TrialGrouping.SeedKey }.Concat(o.TunedKeys).ToHashSet();
+        var sliceKeys = SettingLabels.Varying(candidates, excluded).Where(everywhere.Contains).ToList();
+        var slices = candidates.GroupBy(g => SettingLabels.Describe(g, sliceKeys)).ToList();
+        var most = slices.Max(s => s.Select(Method).Distinct().Count());
+        if (most < 2)
+            return ReportFigure.Skip(name, title, $"no variation in method within any one setting of {string.Join(", ", sliceKeys)}");
+        slices = slices.Where(s => s.Select(Method).Distinct().Count() == most).ToList();
+        var shown = slices.SelectMany(s => s).ToList();
+        var armKeys = SettingLabels.Varying(shown, [.. sliceKeys, "method", TrialGrouping.SeedKey, .. o.TunedKeys]);
         string Category(TrialGroup g)
         {
-            var method = g.Get("method") ?? "(default)";
-            var splitByRank = SettingLabels.UsesRank(g.Get("method")) || candidates.Where(c => c.Get("method") == g.Get("method")).Select(c => c.Get("rank")).Distinct().Count() > 1;
-            return splitByRank && g.Get("rank") is { } r ? $"{method} r={r}" : method;
+            var own = shown.Where(c => Method(c) == Method(g)).ToList();
+            var keys = armKeys.Where(k => own.Select(c => c.Get(k)).Distinct().Count() > 1).ToList();
+            return keys.Count == 0 ? Method(g) : $"{Method(g)} {SettingLabels.Describe(g, keys).Replace(", ", " ")}";
         }
-        var categories = candidates.OrderBy(g => MethodIndex(g.Get("method"))).ThenBy(g => g.Number("rank") ?? 0).Select(Category).Distinct().ToList();
-        var keys = SettingLabels.Varying(candidates, ["method", "rank", TrialGrouping.SeedKey, .. o.TunedKeys]);
-        var series = candidates.GroupBy(g => SettingLabels.Describe(g, keys)).ToList();
+        var categories = shown.OrderBy(g => MethodIndex(g.Get("method"))).ThenBy(g => g.Number("rank") ?? 0).ThenBy(g => g.Get("scaling"))
+            .Select(Category).Distinct().ToList();
         var plot = NewPlot(title, "", metric.Label);
         var palette = new ScottPlot.Palettes.Category10();
-        var width = 0.8 / series.Count;
-        for (var s = 0; s < series.Count; s++)
+        var width = 0.8 / slices.Count;
+        for (var s = 0; s < slices.Count; s++)
         {
-            var bars = series[s].Select(g =>
+            var bars = slices[s].Select(g =>
             {
                 var st = g.Stat(metric)!;
                 return new Bar
@@ -92,17 +109,19 @@ public static class ReportFigures
                 };
             }).ToArray();
             var bp = plot.Add.Bars(bars);
-            if (series.Count > 1) bp.LegendText = series[s].Key;
+            if (slices.Count > 1 || sliceKeys.Count > 0) bp.LegendText = slices[s].Key;
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
         if (categories.Count > 4)
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.UpperLeft;
             plot.Axes.Bottom.MinimumSize = 90;
         }
         plot.Axes.Margins(bottom: 0);
-        return Render(plot, name, title, Bars, o);
+        var omitted = candidates.Count - shown.Count;
+        var caption = Bars + (omitted > 0 ? $" Shown: the setting(s) under which the most methods ran; {omitted} points of other sweeps are in the tables." : "");
+        return Render(plot, name, title, caption, o);
     }
 
     /// <summary>Every point's mean cost and ROUGE-L with both spreads; the Pareto frontier as a line, its points labelled.</summary>
@@ -130,21 +149,27 @@ public static class ReportFigures
         line.MarkerShape = MarkerShape.OpenCircle;
         line.MarkerSize = 12;
         line.LegendText = "Pareto frontier";
+        // Numbers on the plot, names in the caption: full labels would cover the curve.
         var keys = SettingLabels.Varying(points.Select(p => p.G).ToList(), [TrialGrouping.SeedKey, .. o.TunedKeys]);
-        foreach (var i in frontier)
+        var names = new List<string>();
+        for (var k = 0; k < frontier.Count; k++)
         {
-            var t = plot.Add.Text(SettingLabels.Describe(points[i].G, keys), xs[i], ys[i]);
-            t.LabelFontSize = 11;
-            t.OffsetX = 6;
-            t.OffsetY = -6;
+            var i = frontier[k];
+            var t = plot.Add.Text($"{k + 1}", xs[i], ys[i]);
+            t.LabelFontSize = 13;
+            t.LabelBold = true;
+            t.OffsetX = 7;
+            t.OffsetY = 4;
             t.LabelFontColor = Colors.Crimson;
+            names.Add($"{k + 1} = {SettingLabels.Describe(points[i].G, keys)} ({ReportMetric.RougeL.Label} {points[i].Q!.Mean.ToString(ReportMetric.RougeL.Format, CultureInfo.InvariantCulture)}, {cost.Label} {points[i].C!.Mean.ToString(cost.Format, CultureInfo.InvariantCulture)})");
         }
         if (log)
         {
             var ticks = LogTicks(points.Min(p => p.C!.Mean), points.Max(p => p.C!.Mean));
             plot.Axes.Bottom.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(SettingLabels.Count).ToArray());
         }
-        return Render(plot, name, title, "Blue: each configuration's mean (grey bars: ±1 standard deviation over seeds on both axes). Red: the Pareto frontier — no other configuration is both cheaper and better.", o);
+        return Render(plot, name, title, "Blue: each configuration's mean (grey bars: ±1 standard deviation over seeds on both axes). "
+            + "Red: the Pareto frontier — no other configuration is both cheaper and better. Frontier, cheapest first: " + string.Join("; ", names) + ".", o);
     }
 
     private static void AddSeries(Plot plot, IReadOnlyList<PlotSeries> series, Func<double, double> tx)
@@ -164,9 +189,14 @@ public static class ReportFigures
         }
     }
 
+    /// <summary>A sans-serif face that is installed (ScottPlot's own default may resolve to a serif one on Linux).</summary>
+    private static readonly string? Sans = new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica" }
+        .FirstOrDefault(SkiaSharp.SKFontManager.Default.GetFontFamilies().Contains);
+
     private static Plot NewPlot(string title, string x, string y)
     {
         var plot = new Plot();
+        if (Sans is not null) plot.Font.Set(Sans);
         plot.Title(title, 15);
         plot.XLabel(x, 13);
         plot.YLabel(y, 13);
@@ -206,7 +236,7 @@ public static class ReportFigures
             foreach (var m in new[] { 1.0, 2, 5 })
             {
                 var t = m * Math.Pow(10, e);
-                if (t >= min / 1.5 && t <= max * 1.5) ticks.Add(t);
+                if (t >= min / 3 && t <= max * 3) ticks.Add(t); // ticks beyond the data are not drawn
             }
         return ticks.ToArray();
     }

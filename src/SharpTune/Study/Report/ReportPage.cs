@@ -70,8 +70,9 @@ public static class ReportPage
         h.Append("<h2>What was cut</h2>\n<p id=\"cut\">")
          .Append(string.IsNullOrWhiteSpace(o.CutNote) ? "Not stated." : E(o.CutNote.Trim()).Replace("\n", "<br>\n"))
          .Append("</p>\n");
+        // Only when some configuration really ran several values (full FT at its own fixed rate is not tuning).
         var tuned = o.TunedKeys.Where(k => points.Select(p => p.Get(k)).Distinct().Count() > 1).ToList();
-        if (tuned.Count > 0)
+        if (tuned.Count > 0 && plotted.Count < points.Count)
             h.Append($"<p class=\"note\">{E(string.Join(", ", tuned))} was tuned on a grid per configuration: the figures show, for each configuration, ")
              .Append($"the value with the lowest mean dev loss (ROUGE-L where dev loss was not measured) — {plotted.Count} of {points.Count} points. ")
              .Append("Both tables list every point and trial.</p>\n");

@@ -21,10 +21,13 @@ public static class SettingLabels
         _ => $"{key}={value}",
     };
 
-    /// <summary>The label of a set of settings, in the given key order; "all" when there is nothing to tell apart.</summary>
+    /// <summary>
+    /// The label of a set of settings, in the given key order (keys the group lacks, such as a prompt method's rank,
+    /// are left out); "all" when there is nothing to tell apart.
+    /// </summary>
     public static string Describe(TrialGroup g, IEnumerable<string> keys)
     {
-        var parts = keys.Select(k => g.Get(k) is { } v ? Describe(k, v) : $"{k}=–").ToList();
+        var parts = keys.Select(k => g.Get(k) is { } v ? Describe(k, v) : null).OfType<string>().ToList();
         return parts.Count == 0 ? "all" : string.Join(", ", parts);
     }
 
