@@ -13,7 +13,7 @@ public static class CliApp
         ("demo", typeof(DemoCommand)), ("generate", typeof(GenerateCommand)), ("init", typeof(InitCommand)), ("info", typeof(InfoCommand)),
         ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)),
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
-        ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
+        ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
     ];
@@ -57,6 +57,7 @@ public static class CliApp
                 config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
                 config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of trials (train + eval, each in its own process), resumable; results in DIR/trials.jsonl.");
                 config.AddCommand<ReportCommand>("report").WithDescription("A sweep's self-contained HTML report with plots (quality vs rank and data size, risks, cost vs quality).");
+                config.AddCommand<RecommendCommand>("recommend").WithDescription("Recommend a method, rank and data size from a sweep's measured curves, with the reasons.");
                 config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
                 config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
                 config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
