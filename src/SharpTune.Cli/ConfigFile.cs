@@ -57,8 +57,8 @@ public static class ConfigFile
         if (Directory.Exists(path)) throw new SharpTuneException($"--config {path}: is a folder; expected a JSON file of options");
         if (!File.Exists(path)) throw new SharpTuneException($"--config {path}: file not found");
         JsonElement root;
-        try { root = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 }).RootElement; }
-        catch (JsonException e) { throw new SharpTuneException($"{path}: invalid JSON ({Errors.OneLine(e.Message)})"); }
+        // The library's strict reader (invalid UTF-8, lone surrogates, deep nesting); duplicate keys are named below.
+        try { root = JsonInput.ParseDocument(File.ReadAllBytes(path), path, allowDuplicates: true).RootElement; }
         catch (IOException e) { throw new SharpTuneException($"{path}: cannot read ({Errors.OneLine(e.Message)})"); }
         catch (UnauthorizedAccessException e) { throw new SharpTuneException($"{path}: cannot read ({Errors.OneLine(e.Message)})"); }
         if (root.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{path}: expected a JSON object of option names, found {Kind(root)}");
@@ -86,7 +86,7 @@ public static class ConfigFile
                 JsonValueKind.Number => e.GetRawText(),
                 _ => throw new SharpTuneException($"{path}: option '{key}' expects {(o.IsList ? "a string, number or list of them" : "a string or number")}, found {Kind(e)}"),
             };
-            if (OptionScan.Convert(o, text) is { } error) throw new SharpTuneException($"{path}: {error}");
+            if (OptionScan.Convert(o, text) is { } error) throw new SharpTuneException($"{path}: {Errors.OneLine(error)}");
             result.Add(o.Name);
             result.Add(text);
         }

@@ -42,7 +42,7 @@ public class CliConfigFileTests
     [InlineData("""{"rank": 4, "rank": 8}""", "option 'rank' is given more than once")]
     [InlineData("""{"lora_dropout": 0.1, "lora-dropout": 0.2}""", "option 'lora-dropout' is given more than once")]
     [InlineData("""[1, 2]""", "expected a JSON object of option names, found a list")]
-    [InlineData("""{"rank": 4""", "invalid JSON")]
+    [InlineData("""{"rank": 4""", "not valid JSON")]
     [InlineData("""{"unfreeze": [["x"]]}""", "option 'unfreeze' expects a string, number or list of them, found a list")]
     public void BadValuesAreErrorsNamingTheFile(string json, string expected)
     {

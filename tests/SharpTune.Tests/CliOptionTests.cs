@@ -124,8 +124,8 @@ public class CliOptionTests
     {
         var file = Path.Combine(Shared.TempDir(), "a-file");
         File.WriteAllText(file, "keep me");
-        Fails(["init", "--out", file], $"--out {file}: is an existing file; expected a folder");
-        Fails(["train", "--model", Nowhere, "--data", Nowhere, "--out", file], $"--out {file}: is an existing file");
+        Fails(["init", "--out", file], $"--out {file} is an existing file; expected a folder");
+        Fails(["train", "--model", Nowhere, "--data", Nowhere, "--out", file], $"--out {file} is an existing file");
         Fails(["merge", "--model", Nowhere, "--adapter", Nowhere, "--out", file], $"--out {file}");
         Fails(["tokenizer", "train", "--input", Nowhere, "--out", file], $"--out {file}");
         Fails(["demo", "--out", file], $"--out {file}");

@@ -137,13 +137,13 @@ public class OutputFolderTests
         var before = Snapshot(run);
         // The inputs need not exist: the refusal comes first.
         AssertOneLineError("pass --resume to continue it or --force to replace it",
-            Run("pretrain", "--config", "/no/config.json", "--tokenizer", "/no/tok", "--data", "/no/corpus.txt", "--out", run));
+            Run("pretrain", "--model-config", "/no/config.json", "--tokenizer", "/no/tok", "--data", "/no/corpus.txt", "--out", run));
         AssertOneLineError("pass --resume to continue it or --force to replace it",
             Run("demo", "--model", TinyFixture.ModelDir, "--data", "/no/train.jsonl", "--dev", "/no/dev.jsonl", "--out", run));
         AssertOneLineError($"{Path.Combine(run, "adapter")}: no checkpoint to resume from",
             Run("demo", "--model", TinyFixture.ModelDir, "--data", "/no/train.jsonl", "--dev", "/no/dev.jsonl", "--out", run, "--resume"));
         AssertOneLineError($"{run}: no checkpoint to resume from",
-            Run("pretrain", "--config", "/no/config.json", "--tokenizer", "/no/tok", "--data", "/no/corpus.txt", "--out", run, "--resume"));
+            Run("pretrain", "--model-config", "/no/config.json", "--tokenizer", "/no/tok", "--data", "/no/corpus.txt", "--out", run, "--resume"));
         Assert.Equal(before, Snapshot(run));
     }
 

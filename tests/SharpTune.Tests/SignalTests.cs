@@ -70,16 +70,33 @@ public class SignalTests
         Assert.DoesNotContain("Exception", err);
         Assert.Contains("stopped (checkpoint saved) at step", stdout.Result);
 
-        var (code, _, resumeErr) = CliRunner.Run([.. TrainArgs(data, interrupted), "--resume"]);
+        // Both comparison runs get processes of their own too: torch's global generator (dropout) is shared by
+        // every test running in parallel in this process, so in-process runs would not be reproducible here.
+        var (code, resumeErr) = RunChild([.. TrainArgs(data, interrupted), "--resume"]);
         Assert.True(code == 0, resumeErr);
         var uninterrupted = Path.Combine(Shared.TempDir(), "run");
-        (code, _, var fullErr) = CliRunner.Run(TrainArgs(data, uninterrupted));
+        (code, var fullErr) = RunChild(TrainArgs(data, uninterrupted));
         Assert.True(code == 0, fullErr);
 
         Assert.Equal(File.ReadLines(Path.Combine(uninterrupted, Trainer.MetricsFile)).Select(Loss),
             File.ReadLines(Path.Combine(interrupted, Trainer.MetricsFile)).Select(Loss));
         Assert.Equal(File.ReadAllBytes(Path.Combine(uninterrupted, "adapter_model.safetensors")),
             File.ReadAllBytes(Path.Combine(interrupted, "adapter_model.safetensors")));
+    }
+
+    private static (int Code, string Err) RunChild(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, err.Result);
     }
 
     private static (long, double) Loss(string line)

@@ -57,7 +57,7 @@ public static class OptionRules
                     return $"{o.Name} {s}: expected {m.Expected}";
                 if (p.GetCustomAttribute<OutputPathAttribute>() is { } outPath)
                 {
-                    if (!outPath.IsFile && File.Exists(s)) return $"{o.Name} {s}: is an existing file; expected a folder";
+                    if (!outPath.IsFile && File.Exists(s)) return $"{o.Name} {s} is an existing file; expected a folder";
                     if (outPath.IsFile && Directory.Exists(s)) return $"{o.Name} {s}: is an existing folder; expected a file name";
                     for (var parent = Path.GetDirectoryName(Path.GetFullPath(s)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
                         if (File.Exists(parent)) return $"{o.Name} {s}: {parent} is a file, not a folder";

@@ -73,7 +73,7 @@ public sealed class LoraModel : AdaptedModel
             // PEFT ≤ 0.12 stored DoRA's magnitude without the ".weight" suffix.
             if (!file.Contains(key) && key.EndsWith("lora_magnitude_vector.weight") && file.Contains(key[..^".weight".Length])) key = key[..^".weight".Length];
             if (!file.Contains(key)) throw new SharpTuneException($"{file.Path}: tensor '{key}' is missing (adapter_config.json targets more modules than the weights hold)");
-            using var t = file.Load(key);
+            using var t = file.LoadFloat(key);
             if (!t.shape.SequenceEqual(p.shape)) throw new SharpTuneException($"{file.Path}: tensor '{key}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", p.shape)}]");
             p.copy_(t);
         }

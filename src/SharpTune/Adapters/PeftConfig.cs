@@ -46,51 +46,69 @@ public sealed record PeftConfig
     public static PeftConfig Load(string dir)
     {
         var path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found (a PEFT adapter folder needs adapter_config.json)");
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path))!.AsObject(); }
-        catch (JsonException e) { throw new SharpTuneException($"{path}: invalid JSON ({e.Message})"); }
-        string Str(string k, string def) => o[k] is JsonValue v && v.TryGetValue<string>(out var s) ? s : def;
-        string? StrOrNull(string k) => o[k] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        int Int(string k, int def) => o[k] is JsonValue v && v.TryGetValue<double>(out var d) ? (int)d : def;
-        double Dbl(string k, double def) => o[k] is JsonValue v && v.TryGetValue<double>(out var d) ? d : def;
-        bool Bool(string k) => o[k] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-        var type = StrOrNull("peft_type") ?? throw new SharpTuneException($"{path}: field 'peft_type' is missing");
+        var r = new JsonFields(JsonInput.LoadObject(path, "a PEFT adapter folder needs adapter_config.json"), path);
+        var type = r.Str("peft_type") ?? throw r.Missing("peft_type", "LORA, PROMPT_TUNING, P_TUNING or PREFIX_TUNING");
         if (type is not ("LORA" or "PROMPT_TUNING" or "P_TUNING" or "PREFIX_TUNING"))
-            throw new SharpTuneException($"{path}: peft_type '{type}' is not supported (expected LORA, PROMPT_TUNING, P_TUNING or PREFIX_TUNING)");
+            throw new SharpTuneException($"{path}: peft_type '{JsonInput.Clip(type)}' is not supported (expected LORA, PROMPT_TUNING, P_TUNING or PREFIX_TUNING)");
         if (type == "LORA")
         {
-            if (Str("bias", "none") != "none") throw new SharpTuneException($"{path}: bias '{Str("bias", "none")}' is not supported (only \"none\")");
-            if (o["modules_to_save"] is JsonArray { Count: > 0 }) throw new SharpTuneException($"{path}: modules_to_save is not supported");
-            if (o["rank_pattern"] is JsonObject { Count: > 0 } || o["alpha_pattern"] is JsonObject { Count: > 0 })
+            if ((r.Str("bias") ?? "none") != "none") throw new SharpTuneException($"{path}: bias '{JsonInput.Clip(r.Str("bias")!)}' is not supported (only \"none\")");
+            if (r.Arr("modules_to_save") is { Count: > 0 }) throw new SharpTuneException($"{path}: modules_to_save is not supported");
+            if (r.Obj("rank_pattern") is { Count: > 0 } || r.Obj("alpha_pattern") is { Count: > 0 })
                 throw new SharpTuneException($"{path}: rank_pattern/alpha_pattern are not supported");
         }
+        var (targets, regex) = TargetModulesOf(r);
+        var encoder = r.Str("encoder_reparameterization_type") ?? "MLP";
+        if (encoder is not ("MLP" or "LSTM")) throw r.Error("encoder_reparameterization_type", "\"MLP\" or \"LSTM\"");
+        var init = r.Str("prompt_tuning_init") ?? "RANDOM";
+        if (init is not ("RANDOM" or "TEXT")) throw r.Error("prompt_tuning_init", "\"RANDOM\" or \"TEXT\"");
+        const int big = 1 << 20; // far beyond any rank, token count or width an adapter has
         return new PeftConfig
         {
             PeftType = type,
-            TaskType = Str("task_type", "CAUSAL_LM"),
-            BaseModelNameOrPath = StrOrNull("base_model_name_or_path"),
-            R = Int("r", 8),
-            LoraAlpha = Dbl("lora_alpha", 8),
-            LoraDropout = Dbl("lora_dropout", 0),
-            TargetModules = o["target_modules"] is JsonArray a ? a.Select(n => n!.GetValue<string>()).ToArray() : [],
-            TargetModulesRegex = o["target_modules"] is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts : null,
-            UseRslora = Bool("use_rslora"),
-            UseDora = Bool("use_dora"),
-            FanInFanOut = Bool("fan_in_fan_out"),
-            NumVirtualTokens = Int("num_virtual_tokens", 20),
-            TokenDim = Int("token_dim", 0),
-            NumLayers = Int("num_layers", 0),
-            NumAttentionHeads = Int("num_attention_heads", 0),
-            PromptTuningInit = Str("prompt_tuning_init", "RANDOM"),
-            PromptTuningInitText = StrOrNull("prompt_tuning_init_text"),
-            TokenizerNameOrPath = StrOrNull("tokenizer_name_or_path"),
-            EncoderReparameterizationType = Str("encoder_reparameterization_type", "MLP"),
-            EncoderHiddenSize = Int("encoder_hidden_size", 0),
-            EncoderNumLayers = Int("encoder_num_layers", 2),
-            EncoderDropout = Dbl("encoder_dropout", 0),
-            PrefixProjection = Bool("prefix_projection"),
+            TaskType = r.Str("task_type") ?? "CAUSAL_LM",
+            BaseModelNameOrPath = r.Str("base_model_name_or_path"),
+            R = r.Int("r", 1, big) ?? 8,
+            LoraAlpha = r.Double("lora_alpha", 0, minExclusive: true) ?? 8,
+            LoraDropout = r.Double("lora_dropout", 0, 0.999999) ?? 0,
+            TargetModules = targets,
+            TargetModulesRegex = regex,
+            UseRslora = r.Bool("use_rslora") ?? false,
+            UseDora = r.Bool("use_dora") ?? false,
+            FanInFanOut = r.Bool("fan_in_fan_out") ?? false,
+            NumVirtualTokens = r.Int("num_virtual_tokens", 1, big) ?? 20,
+            TokenDim = r.Int("token_dim", 0, big) ?? 0,
+            NumLayers = r.Int("num_layers", 0, big) ?? 0,
+            NumAttentionHeads = r.Int("num_attention_heads", 0, big) ?? 0,
+            PromptTuningInit = init,
+            PromptTuningInitText = r.Str("prompt_tuning_init_text"),
+            TokenizerNameOrPath = r.Str("tokenizer_name_or_path"),
+            EncoderReparameterizationType = encoder,
+            EncoderHiddenSize = r.Int("encoder_hidden_size", 0, big) ?? 0,
+            EncoderNumLayers = r.Int("encoder_num_layers", 1, big) ?? 2,
+            EncoderDropout = r.Double("encoder_dropout", 0, 0.999999) ?? 0,
+            PrefixProjection = r.Bool("prefix_projection") ?? false,
         };
+    }
+
+    // PEFT's target_modules: a list of names, or one string (a regex, or "all-linear").
+    private static (string[] List, string? Regex) TargetModulesOf(JsonFields r)
+    {
+        if (r.Object["target_modules"] is not System.Text.Json.Nodes.JsonArray a)
+        {
+            var regex = r.Str("target_modules");
+            if (regex is not null && regex != "all-linear")
+            {
+                try { _ = new System.Text.RegularExpressions.Regex(regex); }
+                catch (ArgumentException e) { throw r.Error("target_modules", $"a list of module names or a valid regex ({JsonInput.OneLine(e.Message)})"); }
+            }
+            return ([], regex);
+        }
+        var names = new string[a.Count];
+        for (int i = 0; i < a.Count; i++)
+            names[i] = a[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
+                : throw new SharpTuneException($"{r.File}: field 'target_modules[{i}]' must be a module name, got {JsonInput.Show(a[i])}");
+        return (names, null);
     }
 
     public void Save(string dir)

@@ -19,14 +19,23 @@ public static class TargetModules
             return linears.Where(l => l.name != "lm_head").ToList();
         if (regex is not null)
         {
-            var re = new Regex("^(?:" + regex + ")$");
-            var hits = linears.Where(l => re.IsMatch(l.name)).ToList();
-            return hits.Count > 0 ? hits : throw new SharpTuneException($"target_modules regex '{regex}' matches no linear layer");
+            List<(string name, LinearLayer Layer)> hits;
+            try
+            {
+                // PEFT's re.fullmatch; the timeout turns a pathological pattern into an error, not a hang.
+                var re = new Regex("^(?:" + regex + ")$", RegexOptions.None, TimeSpan.FromSeconds(2));
+                hits = linears.Where(l => re.IsMatch(l.name)).ToList();
+            }
+            catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+            {
+                throw new SharpTuneException($"target_modules regex '{IO.JsonInput.Clip(regex)}' is not usable ({IO.JsonInput.OneLine(e.Message)})");
+            }
+            return hits.Count > 0 ? hits : throw new SharpTuneException($"target_modules regex '{IO.JsonInput.Clip(regex)}' matches no linear layer");
         }
         if (list.Count == 0) throw new SharpTuneException("target_modules is empty (name projections such as q_proj,v_proj, or all-linear)");
         foreach (var t in list)
             if (!linears.Any(l => l.name == t || l.name.EndsWith("." + t)))
-                throw new SharpTuneException($"target module '{t}' matches no linear layer of this {model.Config.ModelType} model (it has: {string.Join(", ", linears.Select(l => l.name.Split('.')[^1]).Distinct())})");
+                throw new SharpTuneException($"target module '{IO.JsonInput.Clip(t)}' matches no linear layer of this {model.Config.ModelType} model (it has: {string.Join(", ", linears.Select(l => l.name.Split('.')[^1]).Distinct())})");
         return linears.Where(l => list.Any(t => l.name == t || l.name.EndsWith("." + t))).ToList();
     }
 }

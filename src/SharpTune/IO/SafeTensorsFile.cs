@@ -27,40 +27,96 @@ public sealed class SafeTensorsFile
         if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found");
         using var fs = File.OpenRead(path);
         Span<byte> lenBytes = stackalloc byte[8];
-        if (fs.Read(lenBytes) != 8) throw new SharpTuneException($"{path}: not a safetensors file (shorter than its 8-byte header length)");
+        if (fs.ReadAtLeast(lenBytes, 8, throwOnEndOfStream: false) != 8) throw new SharpTuneException($"{path}: not a safetensors file (shorter than its 8-byte header length)");
         long headerLen = BinaryPrimitives.ReadInt64LittleEndian(lenBytes);
         if (headerLen <= 0 || headerLen > fs.Length - 8 || headerLen > 100_000_000)
             throw new SharpTuneException($"{path}: not a safetensors file (header length {headerLen} is impossible for a {fs.Length}-byte file)");
         var header = new byte[headerLen];
         fs.ReadExactly(header);
-        var tensors = new Dictionary<string, SafeTensorInfo>();
-        var metadata = new Dictionary<string, string>();
-        long dataLen = fs.Length - 8 - headerLen;
-        try
-        {
-            using var doc = JsonDocument.Parse(header);
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    foreach (var m in prop.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
-                    continue;
-                }
-                var dtype = prop.Value.GetProperty("dtype").GetString()!;
-                var shape = prop.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var offs = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                long expected = shape.Aggregate(1L, (a, b) => a * b) * DTypeSize(dtype, path, prop.Name);
-                if (offs.Length != 2 || offs[1] - offs[0] != expected || offs[1] > dataLen || offs[0] < 0)
-                    throw new SharpTuneException($"{path}: tensor '{prop.Name}' has data_offsets [{string.Join(",", offs)}] that do not fit its shape [{string.Join(",", shape)}] {dtype}");
-                tensors[prop.Name] = new SafeTensorInfo(prop.Name, dtype, shape, offs[0], offs[1]);
-            }
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new SharpTuneException($"{path}: malformed safetensors header ({e.Message})");
-        }
+        var (tensors, metadata) = ParseHeader(header, fs.Length - 8 - headerLen, path);
         return new SafeTensorsFile(path, tensors, metadata, 8 + headerLen);
     }
+
+    /// <summary>
+    /// Validates a header against the spec before anything is allocated from it: every tensor names a known
+    /// dtype, a shape of non-negative integers and a byte range [begin, end) inside the data whose length
+    /// matches the shape, and no two ranges overlap.
+    /// </summary>
+    private static (Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(byte[] header, long dataLen, string path)
+    {
+        var tensors = new Dictionary<string, SafeTensorInfo>();
+        var metadata = new Dictionary<string, string>();
+        using var doc = JsonInput.ParseDocument(header, $"{path}: header");
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new SharpTuneException($"{path}: safetensors header must be a JSON object, got {JsonInput.Kind(doc.RootElement)}");
+        foreach (var prop in doc.RootElement.EnumerateObject())
+        {
+            string name = JsonInput.Clip(prop.Name);
+            if (prop.Name == "__metadata__")
+            {
+                if (prop.Value.ValueKind == JsonValueKind.Null) continue;
+                if (prop.Value.ValueKind != JsonValueKind.Object)
+                    throw new SharpTuneException($"{path}: __metadata__ must be an object of strings, got {JsonInput.Kind(prop.Value)}");
+                foreach (var m in prop.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
+                        : throw new SharpTuneException($"{path}: __metadata__ entry '{JsonInput.Clip(m.Name)}' must be a string, got {JsonInput.Show(m.Value)}");
+                continue;
+            }
+            var entry = prop.Value;
+            if (entry.ValueKind != JsonValueKind.Object)
+                throw new SharpTuneException($"{path}: tensor '{name}' must be an object with dtype, shape and data_offsets, got {JsonInput.Show(entry)}");
+            if (!entry.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
+                throw new SharpTuneException($"{path}: tensor '{name}' field 'dtype' is missing or not a string");
+            var dtype = dt.GetString()!;
+            if (!Loadable.Contains(dtype))
+                throw new SharpTuneException($"{path}: tensor '{name}' has unsupported dtype {JsonInput.Clip(dtype)} (expected one of {string.Join(", ", Loadable)})");
+            var shape = Integers(entry, "shape", name, path);
+            var offs = Integers(entry, "data_offsets", name, path);
+            if (offs.Length != 2)
+                throw new SharpTuneException($"{path}: tensor '{name}' field 'data_offsets' must be [begin, end], got {JsonInput.Show(entry.GetProperty("data_offsets"))}");
+            long bytes = DTypeSize(dtype, path, name);
+            foreach (var d in shape)
+            {
+                // Bounded by the data length, so the product cannot overflow.
+                if (d != 0 && bytes > dataLen / d + 1) { bytes = long.MaxValue; break; }
+                bytes *= d;
+            }
+            if (offs[0] > offs[1] || offs[1] > dataLen)
+                throw new SharpTuneException($"{path}: tensor '{name}' has data_offsets [{offs[0]},{offs[1]}] outside the {dataLen}-byte data section");
+            if (offs[1] - offs[0] != bytes)
+                throw new SharpTuneException($"{path}: tensor '{name}' has data_offsets [{offs[0]},{offs[1]}] that do not fit its shape [{string.Join(",", shape)}] {dtype}");
+            tensors[prop.Name] = new SafeTensorInfo(prop.Name, dtype, shape, offs[0], offs[1]);
+        }
+        SafeTensorInfo? previous = null;
+        foreach (var t in tensors.Values.Where(t => t.End > t.Begin).OrderBy(t => t.Begin))
+        {
+            if (previous is not null && t.Begin < previous.End)
+                throw new SharpTuneException($"{path}: tensors '{JsonInput.Clip(previous.Name)}' [{previous.Begin},{previous.End}) and '{JsonInput.Clip(t.Name)}' [{t.Begin},{t.End}) overlap in the data section");
+            previous = t;
+        }
+        return (tensors, metadata);
+    }
+
+    private static long[] Integers(JsonElement entry, string field, string name, string path)
+    {
+        if (!entry.TryGetProperty(field, out var a) || a.ValueKind != JsonValueKind.Array)
+            throw new SharpTuneException($"{path}: tensor '{name}' field '{field}' is missing or not a list");
+        var result = new long[a.GetArrayLength()];
+        int i = 0;
+        foreach (var e in a.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out var v) || v < 0)
+                throw new SharpTuneException($"{path}: tensor '{name}' field '{field}' entry {JsonInput.Show(e)} is not a non-negative integer");
+            result[i++] = v;
+        }
+        return result;
+    }
+
+    /// <summary>The dtypes that load into tensors.</summary>
+    private static readonly string[] Loadable = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
+
+    /// <summary>Floating-point dtypes, the only ones weights may have.</summary>
+    public static bool IsFloat(string dtype) => dtype is "F64" or "F32" or "F16" or "BF16";
 
     public static int DTypeSize(string dtype, string path = "", string name = "") => dtype switch
     {
@@ -70,6 +126,15 @@ public sealed class SafeTensorsFile
         "I8" or "U8" or "BOOL" => 1,
         _ => throw new SharpTuneException($"{path}: tensor '{name}' has unsupported dtype {dtype}"),
     };
+
+    /// <summary>Loads a floating-point tensor, refusing integer or bool ones where weights belong.</summary>
+    public Tensor LoadFloat(string name)
+    {
+        var info = Tensors.TryGetValue(name, out var i) ? i : throw new SharpTuneException($"{Path}: tensor '{JsonInput.Clip(name)}' is missing");
+        if (!IsFloat(info.DType))
+            throw new SharpTuneException($"{Path}: tensor '{JsonInput.Clip(name)}' is stored as {info.DType}; weights must be floating point (F32, F16 or BF16)");
+        return Load(name);
+    }
 
     private static ScalarType ToScalarType(string dtype) => dtype switch
     {

@@ -5,6 +5,9 @@ namespace SharpTune.Models;
 /// <summary>The <c>hidden_act</c> / <c>activation_function</c> names of HF configs.</summary>
 public static class Activations
 {
+    /// <summary>The names <see cref="Get"/> accepts.</summary>
+    public static readonly string[] Names = ["silu", "swish", "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"];
+
     public static Func<Tensor, Tensor> Get(string name) => name switch
     {
         "silu" or "swish" => x => nn.functional.silu(x),

@@ -72,15 +72,17 @@ public static class ModelIO
         }
         if (!File.Exists(index))
             throw new SharpTuneException($"{dir}: no {WeightsFile} or {IndexFile} (only safetensors checkpoints are read; convert pytorch_model.bin first)");
-        JsonObject weightMap;
-        try { weightMap = JsonNode.Parse(File.ReadAllText(index))?["weight_map"]?.AsObject() ?? throw new SharpTuneException($"{index}: field 'weight_map' is missing"); }
-        catch (JsonException e) { throw new SharpTuneException($"{index}: invalid JSON ({e.Message})"); }
+        var indexFields = new JsonFields(JsonInput.LoadObject(index), index);
+        var weightMap = indexFields.Obj("weight_map") ?? throw indexFields.Missing("weight_map", "an object mapping tensor names to shard files");
         var files = new Dictionary<string, SafeTensorsFile>();
-        foreach (var (name, fileNode) in weightMap)
+        var shards = new JsonFields(weightMap, index, "weight_map.");
+        foreach (var (name, _) in weightMap)
         {
-            var file = fileNode?.GetValue<string>() ?? throw new SharpTuneException($"{index}: weight_map entry '{name}' has no file");
-            if (!files.TryGetValue(file, out var f)) files[file] = f = SafeTensorsFile.Open(Path.Combine(dir, file));
-            if (!f.Contains(name)) throw new SharpTuneException($"{Path.Combine(dir, file)}: tensor '{name}' listed in {IndexFile} is missing");
+            var file = shards.Str(name) ?? throw shards.Error(name, "a shard file name");
+            // Refused before anything is opened: a shard outside the folder is never read.
+            var shardPath = PathGuard.Resolve(dir, file, index, $"weight_map entry '{JsonInput.Clip(name)}'");
+            if (!files.TryGetValue(shardPath, out var f)) files[shardPath] = f = SafeTensorsFile.Open(shardPath);
+            if (!f.Contains(name)) throw new SharpTuneException($"{shardPath}: tensor '{JsonInput.Clip(name)}' listed in {IndexFile} is missing");
             map[name] = f;
         }
         return map;
@@ -99,6 +101,8 @@ public static class ModelIO
                 : throw new SharpTuneException($"{FirstPath(sources)}: tensor '{name}' is missing (expected shape [{string.Join(",", param.shape)}] for model_type {model.Config.ModelType})");
             var file = sources[key];
             var info = file.Tensors[key];
+            if (!SafeTensorsFile.IsFloat(info.DType))
+                throw new SharpTuneException($"{file.Path}: tensor '{key}' is stored as {info.DType}; model weights must be floating point (F32, F16 or BF16)");
             if (!info.Shape.SequenceEqual(param.shape))
                 throw new SharpTuneException($"{file.Path}: tensor '{key}' has shape [{string.Join(",", info.Shape)}], expected [{string.Join(",", param.shape)}]");
             using var t = file.Load(key);

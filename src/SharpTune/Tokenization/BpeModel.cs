@@ -30,11 +30,11 @@ public sealed class BpeModel
         {
             var (a, b) = merges[rank];
             if (!vocab.TryGetValue(a, out var ia) || !vocab.TryGetValue(b, out var ib) || !vocab.TryGetValue(a + b, out var merged))
-                throw new SharpTuneException($"{source}: merge '{a} {b}' (rank {rank}) uses tokens missing from the vocabulary");
+                throw new SharpTuneException($"{source}: merge '{JsonInput.Clip(a)} {JsonInput.Clip(b)}' (rank {rank}) uses tokens missing from the vocabulary");
             _merges.TryAdd(Key(ia, ib), (rank, merged));
         }
         if (unkToken is not null)
-            _unkId = vocab.TryGetValue(unkToken, out var u) ? u : throw new SharpTuneException($"{source}: unk_token '{unkToken}' is not in the vocabulary");
+            _unkId = vocab.TryGetValue(unkToken, out var u) ? u : throw new SharpTuneException($"{source}: unk_token '{JsonInput.Clip(unkToken)}' is not in the vocabulary");
         if (byteFallback)
         {
             _byteTokens = new int[256];
@@ -47,30 +47,45 @@ public sealed class BpeModel
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
 
+    /// <summary>Token ids above this are refused: the id → token table is sized by the largest id.</summary>
+    public const int MaxTokenId = (1 << 22) - 1;
+
     public static BpeModel FromJson(JsonElement model, string source)
     {
-        var type = model.TryGetProperty("type", out var t) ? t.GetString() : "BPE";
-        if (type != "BPE") throw new SharpTuneException($"{source}: model type '{type}' is not supported (only BPE)");
+        if (model.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{source}: field 'model' must be an object, got {JsonInput.Kind(model)}");
+        string? OptString(string name) => !model.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+            : v.ValueKind == JsonValueKind.String ? v.GetString() : throw new SharpTuneException($"{source}: field 'model.{name}' must be a string, got {JsonInput.Show(v)}");
+        bool Flag(string name) => !model.TryGetProperty(name, out var f) || f.ValueKind == JsonValueKind.Null ? false
+            : f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : throw new SharpTuneException($"{source}: field 'model.{name}' must be true or false, got {JsonInput.Show(f)}");
+        var type = OptString("type") ?? "BPE";
+        if (type != "BPE") throw new SharpTuneException($"{source}: model type '{JsonInput.Clip(type)}' is not supported (only BPE)");
         foreach (var unsupported in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
-            if (model.TryGetProperty(unsupported, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0)
+            if (OptString(unsupported) is { Length: > 0 })
                 throw new SharpTuneException($"{source}: BPE option '{unsupported}' is not supported");
+        if (!model.TryGetProperty("vocab", out var vocabEl) || vocabEl.ValueKind != JsonValueKind.Object)
+            throw new SharpTuneException($"{source}: field 'model.vocab' is missing or not an object of token → id");
         var vocab = new Dictionary<string, int>();
-        foreach (var p in model.GetProperty("vocab").EnumerateObject()) vocab[p.Name] = p.Value.GetInt32();
-        var merges = new List<(string, string)>();
-        foreach (var m in model.GetProperty("merges").EnumerateArray())
+        foreach (var p in vocabEl.EnumerateObject())
         {
-            if (m.ValueKind == JsonValueKind.Array) merges.Add((m[0].GetString()!, m[1].GetString()!));
-            else
-            {
-                var s = m.GetString()!;
-                int space = s.IndexOf(' ', 1);
-                if (space < 0) throw new SharpTuneException($"{source}: merge '{s}' is not two tokens separated by a space");
-                merges.Add((s[..space], s[(space + 1)..]));
-            }
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var id) || id < 0 || id > MaxTokenId)
+                throw new SharpTuneException($"{source}: model.vocab entry '{JsonInput.Clip(p.Name)}' has id {JsonInput.Show(p.Value)}; expected an integer in [0, {MaxTokenId}]");
+            vocab[p.Name] = id;
         }
-        string? unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
-        bool Flag(string name) => model.TryGetProperty(name, out var f) && f.ValueKind == JsonValueKind.True;
-        return new BpeModel(vocab, merges, unk, Flag("byte_fallback"), Flag("fuse_unk"), Flag("ignore_merges"), source);
+        var merges = new List<(string, string)>();
+        if (!model.TryGetProperty("merges", out var mergesEl) || mergesEl.ValueKind != JsonValueKind.Array)
+            throw new SharpTuneException($"{source}: field 'model.merges' is missing or not a list");
+        int index = 0;
+        foreach (var m in mergesEl.EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2 && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
+                merges.Add((m[0].GetString()!, m[1].GetString()!));
+            else if (m.ValueKind == JsonValueKind.String && m.GetString() is { Length: >= 2 } s && s.IndexOf(' ', 1) is int space and > 0)
+                merges.Add((s[..space], s[(space + 1)..]));
+            else
+                throw new SharpTuneException($"{source}: model.merges[{index}] is {JsonInput.Show(m)}; expected \"a b\" or [\"a\", \"b\"]");
+            index++;
+        }
+        return new BpeModel(vocab, merges, OptString("unk_token"), Flag("byte_fallback"), Flag("fuse_unk"), Flag("ignore_merges"), source);
     }
 
     public void EncodeWord(string word, List<int> output)
@@ -104,7 +119,7 @@ public sealed class BpeModel
                 lastWasUnk = false;
                 continue;
             }
-            if (_unkId is null) throw new SharpTuneException($"character '{ch}' is not in the vocabulary and the tokenizer has no unk_token");
+            if (_unkId is null) throw new SharpTuneException($"character U+{char.ConvertToUtf32(ch, 0):X4} is not in the vocabulary and the tokenizer has no unk_token");
             if (!(_fuseUnk && lastWasUnk)) symbols.Add(_unkId.Value);
             lastWasUnk = true;
         }

@@ -32,8 +32,8 @@ public static class BpeTrainer
     {
         if (options.VocabSize < 256 + options.SpecialTokens.Count)
             throw new SharpTuneException($"--vocab-size {options.VocabSize}: must be at least {256 + options.SpecialTokens.Count} (256 bytes + special tokens)");
-        var pre = PreTokenizer.FromJson(PreTokenizerJson(), "trainer")!;
-        var norm = Normalizer.FromJson(new JsonObject { ["type"] = "NFC" }, "trainer")!;
+        var pre = PreTokenizer.FromJson(new JsonFields(new JsonObject { ["pre_tokenizer"] = PreTokenizerJson() }, "trainer"), "pre_tokenizer")!;
+        var norm = Normalizer.FromJson(new JsonFields(new JsonObject { ["normalizer"] = new JsonObject { ["type"] = "NFC" } }, "trainer"), "normalizer")!;
         var added = new AddedVocabulary(options.SpecialTokens.Select((t, i) => new AddedToken(i, t, true)));
 
         var wordCounts = new Dictionary<string, long>(StringComparer.Ordinal);

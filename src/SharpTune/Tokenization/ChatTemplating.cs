@@ -24,8 +24,16 @@ public static class ChatTemplating
     {
         var source = tokenizer.ChatTemplate ?? throw new SharpTuneException("this tokenizer has no chat_template in tokenizer_config.json (use a plain prompt instead of --chat)");
         JinjaTemplate template;
-        lock (Compiled)
-            if (!Compiled.TryGetValue(source, out template!)) Compiled[source] = template = new JinjaTemplate(source);
+        try
+        {
+            lock (Compiled)
+                if (!Compiled.TryGetValue(source, out template!)) Compiled[source] = template = new JinjaTemplate(source);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException or InvalidCastException)
+        {
+            // The template comes from a user's tokenizer_config.json: a malformed one is bad input, not a bug.
+            throw new SharpTuneException($"tokenizer_config.json: chat_template does not parse ({OneLine(e.Message)})");
+        }
         var vars = new Dictionary<string, object?>
         {
             ["messages"] = messages,
@@ -35,6 +43,17 @@ public static class ChatTemplating
             ["pad_token"] = tokenizer.PadToken ?? "",
         };
         if (extra is not null) foreach (var kv in extra) vars[kv.Key] = kv.Value;
-        return template.Render(vars);
+        try { return template.Render(vars); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException or InvalidCastException
+                                      or KeyNotFoundException or NullReferenceException or OverflowException)
+        {
+            throw new SharpTuneException($"tokenizer_config.json: chat_template failed on these messages ({OneLine(e.Message)})");
+        }
+    }
+
+    private static string OneLine(string s)
+    {
+        var line = s.ReplaceLineEndings(" ");
+        return line.Length > 200 ? line[..200] + "…" : line;
     }
 }

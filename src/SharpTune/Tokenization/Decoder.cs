@@ -9,21 +9,23 @@ public abstract class Decoder
 {
     public abstract List<string> DecodeChain(List<string> tokens);
 
-    public static Decoder? FromJson(JsonNode? node, string source)
+    public static Decoder? FromJson(JsonFields parent, string key) => parent.SubObj(key) is JsonFields o ? FromFields(o) : null;
+
+    private static Decoder FromFields(JsonFields o)
     {
-        if (node is not JsonObject o) return null;
-        string type = o["type"]?.GetValue<string>() ?? throw new SharpTuneException($"{source}: decoder without 'type'");
+        string type = o.ReqStr("type");
         return type switch
         {
-            "Sequence" => new SequenceDecoder(o["decoders"]!.AsArray().Select(n => FromJson(n, source)!).ToArray()),
+            "Sequence" => new SequenceDecoder(o.Objects("decoders").Select(FromFields).ToArray()),
             "ByteLevel" => new ByteLevelDecoder(),
-            "Replace" => new ReplaceDecoder(Pattern.FromJson(o["pattern"], source), o["content"]!.GetValue<string>()),
+            "Replace" => new ReplaceDecoder(Pattern.FromJson(o, "pattern"), o.ReqStr("content")),
             "ByteFallback" => new ByteFallbackDecoder(),
             "Fuse" => new FuseDecoder(),
-            "Strip" => new StripDecoder(o["content"]!.GetValue<string>()[0], o["start"]?.GetValue<int>() ?? 0, o["stop"]?.GetValue<int>() ?? 0),
-            "Metaspace" => new MetaspaceDecoder(o["replacement"]?.GetValue<string>() ?? "▁",
-                (o["prepend_scheme"]?.GetValue<string>() ?? ((o["add_prefix_space"]?.GetValue<bool>() ?? true) ? "always" : "never")) != "never"),
-            _ => throw new SharpTuneException($"{source}: decoder type '{type}' is not supported"),
+            "Strip" => new StripDecoder(o.ReqStr("content") is { Length: 1 } c ? c[0] : throw o.Error("content", "one character"),
+                o.Int("start", 0) ?? 0, o.Int("stop", 0) ?? 0),
+            "Metaspace" => new MetaspaceDecoder(PreTokenizer.Replacement(o),
+                (o.Str("prepend_scheme") ?? ((o.Bool("add_prefix_space") ?? true) ? "always" : "never")) != "never"),
+            _ => throw new SharpTuneException($"{o.File}: {o.Name("type")} '{JsonInput.Clip(type)}' is not a supported decoder"),
         };
     }
 

@@ -10,22 +10,23 @@ public abstract class Normalizer
 {
     public abstract string Normalize(string text);
 
-    public static Normalizer? FromJson(JsonNode? node, string source)
+    public static Normalizer? FromJson(JsonFields parent, string key) => parent.SubObj(key) is JsonFields o ? FromFields(o) : null;
+
+    private static Normalizer FromFields(JsonFields o)
     {
-        if (node is not JsonObject o) return null;
-        string type = o["type"]?.GetValue<string>() ?? throw new SharpTuneException($"{source}: normalizer without 'type'");
+        string type = o.ReqStr("type");
         return type switch
         {
-            "Sequence" => new SequenceNormalizer(o["normalizers"]!.AsArray().Select(n => FromJson(n, source)!).ToArray()),
+            "Sequence" => new SequenceNormalizer(o.Objects("normalizers").Select(FromFields).ToArray()),
             "NFC" => new UnicodeNormalizer(NormalizationForm.FormC),
             "NFD" => new UnicodeNormalizer(NormalizationForm.FormD),
             "NFKC" => new UnicodeNormalizer(NormalizationForm.FormKC),
             "NFKD" => new UnicodeNormalizer(NormalizationForm.FormKD),
             "Lowercase" => new FuncNormalizer(s => s.ToLowerInvariant()),
-            "Prepend" => new PrependNormalizer(o["prepend"]!.GetValue<string>()),
-            "Replace" => new ReplaceNormalizer(Pattern.FromJson(o["pattern"], source), o["content"]!.GetValue<string>()),
-            "Strip" => new FuncNormalizer(StripFunc(o["strip_left"]?.GetValue<bool>() ?? true, o["strip_right"]?.GetValue<bool>() ?? true)),
-            _ => throw new SharpTuneException($"{source}: normalizer type '{type}' is not supported"),
+            "Prepend" => new PrependNormalizer(o.ReqStr("prepend")),
+            "Replace" => new ReplaceNormalizer(Pattern.FromJson(o, "pattern"), o.ReqStr("content")),
+            "Strip" => new FuncNormalizer(StripFunc(o.Bool("strip_left") ?? true, o.Bool("strip_right") ?? true)),
+            _ => throw new SharpTuneException($"{o.File}: {o.Name("type")} '{JsonInput.Clip(type)}' is not a supported normalizer"),
         };
     }
 
@@ -76,11 +77,16 @@ public sealed class Pattern
         }
     }
 
-    public static Pattern FromJson(JsonNode? node, string source)
+    public static Pattern FromJson(JsonFields parent, string key)
     {
-        if (node?["String"] is JsonNode s) return new Pattern(s.GetValue<string>(), null);
-        if (node?["Regex"] is JsonNode r) return new Pattern(null, r.GetValue<string>());
-        throw new SharpTuneException($"{source}: pattern must be {{\"String\": …}} or {{\"Regex\": …}}");
+        var o = parent.SubObj(key) ?? throw parent.Missing(key, "{\"String\": …} or {\"Regex\": …}");
+        if (o.Str("String") is string s) return new Pattern(s, null);
+        if (o.Str("Regex") is string r)
+        {
+            try { return new Pattern(null, r); }
+            catch (ArgumentException e) { throw new SharpTuneException($"{o.File}: field '{o.Name("Regex")}' is not a valid regex ({JsonInput.OneLine(e.Message)})"); }
+        }
+        throw parent.Error(key, "{\"String\": …} or {\"Regex\": …}");
     }
 
     public static Pattern Regex(string pattern) => new(null, pattern);

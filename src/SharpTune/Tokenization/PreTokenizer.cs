@@ -17,30 +17,41 @@ public abstract class PreTokenizer
     // GPT-2's built-in split, used by ByteLevel when use_regex is true.
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    public static PreTokenizer? FromJson(JsonNode? node, string source)
+    public static PreTokenizer? FromJson(JsonFields parent, string key) => parent.SubObj(key) is JsonFields o ? FromFields(o) : null;
+
+    private static PreTokenizer FromFields(JsonFields o)
     {
-        if (node is not JsonObject o) return null;
-        string type = o["type"]?.GetValue<string>() ?? throw new SharpTuneException($"{source}: pre_tokenizer without 'type'");
+        string type = o.ReqStr("type");
         return type switch
         {
-            "Sequence" => new SequencePreTokenizer(o["pretokenizers"]!.AsArray().Select(n => FromJson(n, source)!).ToArray()),
-            "Split" => new SplitPreTokenizer(Pattern.FromJson(o["pattern"], source), ParseBehavior(o["behavior"]?.GetValue<string>() ?? "Isolated", source), o["invert"]?.GetValue<bool>() ?? false),
-            "ByteLevel" => new ByteLevelPreTokenizer(o["add_prefix_space"]?.GetValue<bool>() ?? true, o["use_regex"]?.GetValue<bool>() ?? true),
-            "Digits" => new SplitPreTokenizer(Pattern.Regex((o["individual_digits"]?.GetValue<bool>() ?? false) ? @"\p{N}" : @"\p{N}+"), SplitBehavior.Isolated, false),
+            "Sequence" => new SequencePreTokenizer(o.Objects("pretokenizers").Select(FromFields).ToArray()),
+            "Split" => new SplitPreTokenizer(Pattern.FromJson(o, "pattern"), ParseBehavior(o), o.Bool("invert") ?? false),
+            "ByteLevel" => new ByteLevelPreTokenizer(o.Bool("add_prefix_space") ?? true, o.Bool("use_regex") ?? true),
+            "Digits" => new SplitPreTokenizer(Pattern.Regex((o.Bool("individual_digits") ?? false) ? @"\p{N}" : @"\p{N}+"), SplitBehavior.Isolated, false),
             "Whitespace" => new SplitPreTokenizer(Pattern.Regex(@"\w+|[^\w\s]+"), SplitBehavior.Removed, true),
             "WhitespaceSplit" => new SplitPreTokenizer(Pattern.Regex(@"\s+"), SplitBehavior.Removed, false),
-            "Punctuation" => new SplitPreTokenizer(Pattern.Regex(@"\p{P}"), ParseBehavior(o["behavior"]?.GetValue<string>() ?? "Isolated", source), false),
-            "Metaspace" => new MetaspacePreTokenizer(o["replacement"]?.GetValue<string>() ?? "▁",
-                o["prepend_scheme"]?.GetValue<string>() ?? ((o["add_prefix_space"]?.GetValue<bool>() ?? true) ? "always" : "never"),
-                o["split"]?.GetValue<bool>() ?? true),
-            _ => throw new SharpTuneException($"{source}: pre_tokenizer type '{type}' is not supported"),
+            "Punctuation" => new SplitPreTokenizer(Pattern.Regex(@"\p{P}"), ParseBehavior(o), false),
+            "Metaspace" => new MetaspacePreTokenizer(Replacement(o),
+                o.Str("prepend_scheme") is string scheme
+                    ? scheme is "always" or "first" or "never" ? scheme : throw o.Error("prepend_scheme", "\"always\", \"first\" or \"never\"")
+                    : (o.Bool("add_prefix_space") ?? true) ? "always" : "never",
+                o.Bool("split") ?? true),
+            _ => throw new SharpTuneException($"{o.File}: {o.Name("type")} '{JsonInput.Clip(type)}' is not a supported pre_tokenizer"),
         };
+    }
+
+    // Metaspace's replacement is one character (Rust stores a char); an empty one would never advance a split.
+    internal static string Replacement(JsonFields o)
+    {
+        var r = o.Str("replacement") ?? "▁";
+        return r.Length == 1 || (r.Length == 2 && char.IsSurrogatePair(r, 0)) ? r : throw o.Error("replacement", "one character");
     }
 
     public enum SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous }
 
-    private static SplitBehavior ParseBehavior(string s, string source) => Enum.TryParse<SplitBehavior>(s, out var b) ? b
-        : throw new SharpTuneException($"{source}: split behavior '{s}' is not supported");
+    private static SplitBehavior ParseBehavior(JsonFields o) => o.Str("behavior") is not string s ? SplitBehavior.Isolated
+        : Enum.TryParse<SplitBehavior>(s, out var b) && Enum.IsDefined(b) && !char.IsDigit(s[0]) ? b
+        : throw o.Error("behavior", "Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous");
 
     private sealed class SequencePreTokenizer(PreTokenizer[] steps) : PreTokenizer
     {

@@ -32,7 +32,7 @@ public sealed class Tokenizer
     public int VocabSize => _idToToken.Length;
 
     private Tokenizer(BpeModel model, List<AddedToken> added, Normalizer? normalizer, PreTokenizer? preTokenizer,
-        PostProcessor? postProcessor, Decoder? decoder, JsonObject? config, string source)
+        PostProcessor? postProcessor, Decoder? decoder, JsonObject? config, string? configSource)
     {
         Model = model;
         Added = new AddedVocabulary(added);
@@ -45,58 +45,88 @@ public sealed class Tokenizer
         _idToToken = new string[size];
         foreach (var (tok, id) in model.Vocab) _idToToken[id] = tok;
         foreach (var a in added) _idToToken[a.Id] = a.Content;
-        BosToken = TokenName(config?["bos_token"]);
-        EosToken = TokenName(config?["eos_token"]);
-        PadToken = TokenName(config?["pad_token"]);
-        ChatTemplate = config?["chat_template"] switch
+        if (config is not null)
         {
-            JsonValue v => v.GetValue<string>(),
-            JsonArray a => a.FirstOrDefault(t => t?["name"]?.GetValue<string>() == "default")?["template"]?.GetValue<string>(),
-            _ => null,
-        };
+            var c = new JsonFields(config, configSource!);
+            BosToken = TokenName(c, "bos_token");
+            EosToken = TokenName(c, "eos_token");
+            PadToken = TokenName(c, "pad_token");
+            ChatTemplate = ReadChatTemplate(c);
+        }
     }
 
     // tokenizer_config.json writes special tokens as "…" or {"content": "…", …}.
-    private static string? TokenName(JsonNode? n) => n switch
+    private static string? TokenName(JsonFields c, string key) => c.Object[key] switch
     {
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonObject o => o["content"]?.GetValue<string>(),
-        _ => null,
+        JsonObject o => c.Sub(o, key).Str("content") ?? throw c.Sub(o, key).Missing("content", "the token text"),
+        _ => c.Str(key),
     };
+
+    // A template string, or a list of named templates of which "default" is used.
+    private static string? ReadChatTemplate(JsonFields c)
+    {
+        if (c.Object["chat_template"] is not JsonArray list) return c.Str("chat_template");
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not JsonObject entry) throw new SharpTuneException($"{c.File}: field 'chat_template[{i}]' must be an object with name and template, got {JsonInput.Show(list[i])}");
+            var e = c.Sub(entry, $"chat_template[{i}]");
+            if (e.Str("name") == "default") return e.Str("template") ?? throw e.Missing("template", "a template string");
+        }
+        return null;
+    }
 
     /// <summary>Loads <c>DIR/tokenizer.json</c> (and <c>DIR/tokenizer_config.json</c> if present), or a tokenizer.json path.</summary>
     public static Tokenizer Load(string path)
     {
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-        if (!File.Exists(file)) throw new SharpTuneException($"{file}: file not found (expected a Hugging Face tokenizer.json)");
+        var bytes = JsonInput.ReadFile(file, "expected a Hugging Face tokenizer.json");
         string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, ConfigFileName);
-        JsonObject? config = null;
-        if (File.Exists(configPath))
+        JsonObject? config = File.Exists(configPath) ? JsonInput.LoadObject(configPath) : null;
+        using var doc = JsonInput.ParseDocument(bytes, file, allowDuplicates: true);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new SharpTuneException($"{file}: expected a JSON object at the top level, got {JsonInput.Kind(root)}");
+        if (!root.TryGetProperty("model", out var modelEl)) throw new SharpTuneException($"{file}: field 'model' is missing");
+        var model = BpeModel.FromJson(modelEl, file);
+        // The small pipeline objects are easier to read as nodes: each is parsed (strictly) from its own text,
+        // so the large vocabulary is parsed only once.
+        var node = new JsonObject();
+        foreach (var p in root.EnumerateObject())
         {
-            try { config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject(); }
-            catch (JsonException e) { throw new SharpTuneException($"{configPath}: invalid JSON ({e.Message})"); }
+            if (p.Name == "model") continue;
+            if (node.ContainsKey(p.Name)) throw new SharpTuneException($"{file}: field '{JsonInput.Clip(p.Name)}' appears twice");
+            try { node[p.Name] = JsonNode.Parse(p.Value.GetRawText(), null, JsonInput.Options); }
+            catch (JsonException e) { throw new SharpTuneException($"{file}: field '{JsonInput.Clip(p.Name)}' is not valid JSON ({JsonInput.OneLine(e.Message)})"); }
         }
+        var top = new JsonFields(node, file);
+        var added = ReadAddedTokens(top);
         try
         {
-            var bytes = File.ReadAllBytes(file);
-            using var doc = JsonDocument.Parse(bytes);
-            var root = doc.RootElement;
-            if (!root.TryGetProperty("model", out var modelEl)) throw new SharpTuneException($"{file}: field 'model' is missing");
-            var model = BpeModel.FromJson(modelEl, file);
-            // The small pipeline objects are easier to read as nodes; the vocab is read above without them.
-            var node = JsonNode.Parse(bytes)!.AsObject();
-            node.Remove("model");
-            var added = (node["added_tokens"] as JsonArray ?? []).Select(t => new AddedToken(
-                t!["id"]!.GetValue<int>(), t["content"]!.GetValue<string>(), t["special"]?.GetValue<bool>() ?? false,
-                t["lstrip"]?.GetValue<bool>() ?? false, t["rstrip"]?.GetValue<bool>() ?? false,
-                t["single_word"]?.GetValue<bool>() ?? false, t["normalized"]?.GetValue<bool>() ?? false)).ToList();
-            return new Tokenizer(model, added, Normalizer.FromJson(node["normalizer"], file), PreTokenizer.FromJson(node["pre_tokenizer"], file),
-                PostProcessor.FromJson(node["post_processor"], file), Decoder.FromJson(node["decoder"], file), config, file);
+            return new Tokenizer(model, added, Normalizer.FromJson(top, "normalizer"), PreTokenizer.FromJson(top, "pre_tokenizer"),
+                PostProcessor.FromJson(top, "post_processor"), Decoder.FromJson(top, "decoder"), config, configPath);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or NullReferenceException or FormatException)
+        catch (ArgumentException e)
         {
-            throw new SharpTuneException($"{file}: malformed tokenizer.json ({e.Message})");
+            // A regex that does not compile (RegexParseException) is the one .NET error a field can still raise.
+            throw new SharpTuneException($"{file}: malformed tokenizer.json ({JsonInput.OneLine(e.Message)})", e);
         }
+    }
+
+    private static List<AddedToken> ReadAddedTokens(JsonFields top)
+    {
+        var list = top.Arr("added_tokens");
+        var result = new List<AddedToken>();
+        if (list is null) return result;
+        var seen = new HashSet<int>();
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not JsonObject o) throw new SharpTuneException($"{top.File}: field 'added_tokens[{i}]' must be an object, got {JsonInput.Show(list[i])}");
+            var t = top.Sub(o, $"added_tokens[{i}]");
+            int id = t.Int("id", 0, BpeModel.MaxTokenId) ?? throw t.Missing("id", $"an integer in [0, {BpeModel.MaxTokenId}]");
+            if (!seen.Add(id)) throw t.Error("id", "an id no other added token has");
+            result.Add(new AddedToken(id, t.ReqStr("content"), t.Bool("special") ?? false, t.Bool("lstrip") ?? false,
+                t.Bool("rstrip") ?? false, t.Bool("single_word") ?? false, t.Bool("normalized") ?? false));
+        }
+        return result;
     }
 
     public int[] Encode(string text, bool addSpecialTokens = true)
