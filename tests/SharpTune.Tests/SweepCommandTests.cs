@@ -13,8 +13,9 @@ public class SweepCommandTests
         var data = TinyFixture.DataFile(16);
         var dev = TinyFixture.DataFile(3, skip: 100);
         var outDir = Path.Combine(Shared.TempDir(), "sweep");
+        var storePath = Path.Combine(Shared.TempDir(), "store.db");
         string[] args = ["sweep", "--model", TinyFixture.ModelDir, "--data", data, "--dev", dev, "--max-steps", "2", "--batch-size", "4",
-                         "--max-length", "256", "--grid", "rank=2,0", "--eval-limit", "2", "--eval-injection-limit", "1", "--out", outDir];
+                         "--max-length", "256", "--grid", "rank=2,0", "--eval-limit", "2", "--eval-injection-limit", "1", "--out", outDir, "--store", storePath];
         var (code, output, err) = CliRunner.Run(args);
         Assert.True(code == 0, output + err);
         var trials = TrialsFile.Read(outDir);
@@ -30,6 +31,10 @@ public class SweepCommandTests
         var bad = trials.Single(t => t.Settings["rank"] == "0");
         Assert.Equal(TrialStatus.Failed, bad.Status);
         Assert.Contains("--rank", bad.Error);
+
+        // The experiment store holds the same trials.
+        using (var store = SharpTune.Study.ExperimentStores.Open(storePath, create: false))
+            Assert.Equal(trials.Select(t => (t.Id, t.Status)).OrderBy(x => x.Id), store.List("sweep").Select(t => (t.Id, t.Status)).OrderBy(x => x.Id));
 
         var log = Path.Combine(outDir, "trials", ok.Id, "trial.log");
         var before = File.ReadAllText(log);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using SharpTune.Adapters;
+using SharpTune.Cli.Options;
 using SharpTune.Data;
 using SharpTune.Evaluation;
 using SharpTune.Evaluation.Injection;
@@ -20,7 +21,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Adapter { get; set; }
         [CommandOption("--data <JSONL>")] [Description("Dev pairs {id, source, summary}.")]
         public string Data { get; set; } = "";
-        [CommandOption("--limit <N>")] [Description("Use only the first N pairs (≥ 1).")]
+        [CommandOption("--limit <N>")] [Description("Use only the first N pairs (≥ 1).")] [ValidRange(1)]
         public int? Limit { get; set; }
         [CommandOption("--template <TEXT>")] [Description("Prompt for pairs with {source} or {source_indented}; default: the adapter's recorded template, else the built-in one.")]
         public string? Template { get; set; }
@@ -28,11 +29,11 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Injections { get; set; }
         [CommandOption("--no-injection")] [Description("Skip the prompt-injection measurement (12 extra generations per example).")]
         public bool NoInjection { get; set; }
-        [CommandOption("--injection-limit <N>")] [Description("Examples the attacks are planted in (≥ 1).")] [DefaultValue(30)]
+        [CommandOption("--injection-limit <N>")] [Description("Examples the attacks are planted in (≥ 1).")] [DefaultValue(30)] [ValidRange(1)]
         public int InjectionLimit { get; set; } = 30;
         [CommandOption("--predictions <JSONL>")] [Description("Also write {id, prediction} lines here (atomically).")]
         public string? Predictions { get; set; }
-        [CommandOption("--json")] [Description("Print one JSON object of metrics (snake_case keys, rates in [0, 1], chrF 0–100).")]
+        [CommandOption("--json")] [Description("Print one JSON object of metrics (snake_case keys, rates in [[0, 1]], chrF 0–100).")]
         public bool Json { get; set; }
 
         public override Spectre.Console.ValidationResult Validate() =>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using SharpTune.Cli.Options;
 using SharpTune.IO;
 using SharpTune.Study.Recommendation;
 using Spectre.Console.Cli;
@@ -8,7 +9,7 @@ namespace SharpTune.Cli.Commands;
 /// <summary>`sharptune recommend SWEEP_DIR`: the method, rank and data size to use, from a sweep's measured curves.</summary>
 public sealed class RecommendCommand : Command<RecommendCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
         [CommandArgument(0, "[SWEEP_DIR]")]
         [Description("The sweep's output folder (holding trials.jsonl), or a trials.jsonl file.")]
@@ -19,15 +20,15 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         public bool Json { get; set; }
 
         [CommandOption("--max-hallucination <X>")]
-        [Description("Limit on the outputs' unsupported content-token rate above the references' own (fraction; default 0.10).")]
+        [Description("Limit on the outputs' unsupported content-token rate above the references' own (a fraction in [[0, 1]]; default 0.10).")] [ValidRange(0, 1)]
         public double? MaxHallucination { get; set; }
 
         [CommandOption("--max-injection <Y>")]
-        [Description("Limit on injection_success_rate (fraction; default 0.25).")]
+        [Description("Limit on injection_success_rate (a fraction in [[0, 1]]; default 0.25).")] [ValidRange(0, 1)]
         public double? MaxInjection { get; set; }
 
         [CommandOption("--max-memorisation <Z>")]
-        [Description("Limit on noise_memorisation_rate from the noise trials (fraction; default 0.50).")]
+        [Description("Limit on noise_memorisation_rate from the noise trials (a fraction in [[0, 1]]; default 0.50).")] [ValidRange(0, 1)]
         public double? MaxMemorisation { get; set; }
 
         [CommandOption("--rules")]

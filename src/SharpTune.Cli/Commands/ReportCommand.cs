@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using SharpTune.Cli.Options;
 using SharpTune.IO;
 using SharpTune.Study;
 using SharpTune.Study.Report;
@@ -9,7 +10,7 @@ namespace SharpTune.Cli.Commands;
 /// <summary>`sharptune report`: a sweep's trials → OUT/index.html (self-contained) and the PNG figures beside it.</summary>
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
         [CommandArgument(0, "[SWEEP_DIR]")]
         [Description("The sweep's output folder (reads SWEEP_DIR/trials.jsonl).")]
@@ -28,7 +29,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         public string Out { get; set; } = "";
 
         [CommandOption("--hidden-size <N>")]
-        [Description("The adapted layers' width, to mark ranks ≥ width (default: the trials' hidden_size setting, else the base model's config.json).")]
+        [Description("The adapted layers' width, to mark ranks ≥ width (≥ 1; default: the trials' hidden_size setting, else the base model's config.json).")] [ValidRange(1)]
         public int? HiddenSize { get; set; }
 
         [CommandOption("--cut <TEXT>")]
@@ -42,8 +43,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrEmpty(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required")
             : (SweepDir is null) == (Store is null) ? Spectre.Console.ValidationResult.Error("give either SWEEP_DIR or --store FILE")
-            : HiddenSize is <= 0 ? Spectre.Console.ValidationResult.Error("--hidden-size must be positive")
-            : Spectre.Console.ValidationResult.Success();
+            : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
@@ -73,7 +73,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     private static IReadOnlyList<TrialRecord> Load(Settings s)
     {
         if (s.SweepDir is { } dir) return TrialSource.FromSweepDir(dir);
-        // The SQLite store lands with the experiment-store work; open it here and pass it to TrialSource.FromStore.
-        throw new SharpTuneException($"--store {s.Store}: this build has no experiment store yet; pass the sweep folder instead");
+        using var store = ExperimentStores.Open(s.Store!, create: false);
+        return TrialSource.FromStore(store, s.Sweep);
     }
 }

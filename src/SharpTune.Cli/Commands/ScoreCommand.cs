@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using SharpTune.Cli.Options;
 using System.Text.Json;
 using SharpTune.Data;
 using SharpTune.Evaluation;
@@ -13,13 +14,13 @@ namespace SharpTune.Cli.Commands;
 /// </summary>
 public sealed class ScoreCommand : Command<ScoreCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CheckedSettings
     {
         [CommandOption("--data <JSONL>")] [Description("Reference pairs {id, source, summary}.")]
         public string Data { get; set; } = "";
         [CommandOption("--predictions <JSONL>")] [Description("Outputs {id, prediction}, matched to --data by id.")]
         public string Predictions { get; set; } = "";
-        [CommandOption("--json")] [Description("Print one JSON object of metrics (snake_case keys, rates in [0, 1], chrF 0–100).")]
+        [CommandOption("--json")] [Description("Print one JSON object of metrics (snake_case keys, rates in [[0, 1]], chrF 0–100).")]
         public bool Json { get; set; }
 
         public override Spectre.Console.ValidationResult Validate() =>

@@ -30,7 +30,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public int? EvalLimit { get; set; }
         [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs each trial plants the injection suite in (≥ 0; 0 skips it).")] [ValidRange(0)]
         public int? EvalInjectionLimit { get; set; }
-        [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: DIR/sharptune.db).")]
+        [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: $SHARPTUNE_STORE, else runs/sharptune.db).")]
         public string? Store { get; set; }
 
         // The sweep's own options; every other option with a non-default value is a base setting of every trial.
@@ -46,7 +46,8 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     {
         var plan = Plan(s);
         using var stop = Cancellation.Listen(cancel);
-        var runner = new SweepRunner(new ProcessTrialExecutor(), store: null, codeVersion: typeof(SweepCommand).Assembly.GetName().Version?.ToString());
+        using var store = ExperimentStores.Open(ExperimentStores.Resolve(s.Store));
+        var runner = new SweepRunner(new ProcessTrialExecutor(), store, codeVersion: typeof(SweepCommand).Assembly.GetName().Version?.ToString());
         Console.WriteLine($"sweep {plan.Name}: {plan.Trials.Count} trials → {s.Out}");
         try
         {
