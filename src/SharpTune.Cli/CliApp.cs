@@ -12,8 +12,10 @@ public static class CliApp
     [
         ("demo", typeof(DemoCommand)), ("generate", typeof(GenerateCommand)), ("init", typeof(InitCommand)), ("info", typeof(InfoCommand)),
         ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)),
-        ("perplexity", typeof(PerplexityCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
+        ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
+        ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
+        ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
     ];
 
     /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
@@ -52,6 +54,12 @@ public static class CliApp
                 config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
                 config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
                 config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
+                config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
+                config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of trials (train + eval, each in its own process), resumable; results in DIR/trials.jsonl.");
+                config.AddCommand<ReportCommand>("report").WithDescription("A sweep's self-contained HTML report with plots (quality vs rank and data size, risks, cost vs quality).");
+                config.AddCommand<RecommendCommand>("recommend").WithDescription("Recommend a method, rank and data size from a sweep's measured curves, with the reasons.");
+                config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
+                config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
                 config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
                 config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
                 config.AddBranch("tokenizer", t =>
@@ -69,6 +77,13 @@ public static class CliApp
                     bench.SetDescription("Measure speed and memory.");
                     bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                     bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+                });
+                config.AddBranch("runs", runs =>
+                {
+                    runs.SetDescription("Query the experiment store (runs/sharptune.db, --store FILE or $SHARPTUNE_STORE).");
+                    runs.AddCommand<RunsListCommand>("list").WithDescription("List recorded runs, oldest first (--sweep, --status, --json).");
+                    runs.AddCommand<RunsShowCommand>("show").WithDescription("One run: settings, provenance, metrics, training curve summary.");
+                    runs.AddCommand<RunsCompareCommand>("compare").WithDescription("Runs side by side: the settings that differ and the key metrics.");
                 });
                 // A misspelled option is an error, not a silently ignored "remaining argument" (train --rnak 64 used to train rank 8).
                 config.UseStrictParsing();

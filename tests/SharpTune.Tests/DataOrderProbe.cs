@@ -43,23 +43,3 @@ public static class DataOrderProbe
         return $"[{string.Join("x", b.InputIds.shape)}] {Convert.ToHexString(SHA256.HashData(bytes))[..16]}";
     }
 }
-
-/// <summary>
-/// The test assembly's entry point (the test SDK's generated one is switched off): `dotnet SharpTune.Tests.dll
-/// data-order TOKENIZER DATA SEED N` prints <see cref="DataOrderProbe"/>'s lines, then this process's string hash
-/// seed, for the cross-process test. The test runner never calls it.
-/// </summary>
-public static class TestHelperProgram
-{
-    public static int Main(string[] args)
-    {
-        if (args is [DataOrderProbe.Command, var tokenizer, var data, var seed, var n])
-        {
-            foreach (var line in DataOrderProbe.Describe(tokenizer, data, int.Parse(seed), int.Parse(n))) Console.WriteLine(line);
-            Console.WriteLine($"string-hash: {"sharptune".GetHashCode()}");
-            return 0;
-        }
-        Console.Error.WriteLine($"usage: dotnet SharpTune.Tests.dll {DataOrderProbe.Command} TOKENIZER_DIR DATA.jsonl SEED BATCHES");
-        return 2;
-    }
-}

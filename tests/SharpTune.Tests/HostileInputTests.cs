@@ -343,6 +343,11 @@ public class HostileInputTests
     public void BadAdapterFieldIsNamed(string adapter, string field, string json) =>
         AssertOneLine(AdapterFails(AdapterDir(adapter, edit: c => c[field] = JsonNode.Parse(json))), PeftConfig.FileName, field);
 
+    [Fact]
+    public void AnLstmEncoderDepthSharpTuneDoesNotBuildIsRefusedNotLoadedWrong() =>
+        AssertOneLine(AdapterFails(AdapterDir("p-tuning", edit: c => { c["encoder_reparameterization_type"] = "LSTM"; c["encoder_num_layers"] = 3; })),
+            PeftConfig.FileName, "encoder_num_layers");
+
     // ---- training JSONL
 
     [Theory]

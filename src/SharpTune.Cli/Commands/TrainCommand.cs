@@ -10,7 +10,7 @@ namespace SharpTune.Cli.Commands;
 
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : TrainingSettings
+    public class Settings : TrainingSettings
     {
         [CommandOption("--model <DIR>")] [Description("Base model folder (Hugging Face format). Required.")]
         public string Model { get; set; } = "";
@@ -38,6 +38,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int BatchSize { get; set; } = 8;
         [CommandOption("--packing")] [Description("Pack several examples into each --max-length row instead of padding.")]
         public bool Packing { get; set; }
+        [CommandOption("--noise <P>")] [Description("Corrupt this share of training answers on purpose, in [[0, 1]], recorded in OUT/noise.jsonl (the label-noise study; pairs data only).")]
+        [DefaultValue(0.0)] [ValidRange(0, 1)]
+        public double Noise { get; set; }
 
         [CommandOption("--method <METHOD>")] [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.")] [DefaultValue("lora")]
         [OneOf("prompt-tuning", "p-tuning", "prefix-tuning", "lora", "unfreeze", "full")]
@@ -97,6 +100,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 Limit = Limit,
             },
             Trainer = ToTrainerOptions(),
+            Noise = Noise,
         };
     }
 

@@ -26,6 +26,10 @@ public sealed record OptionInfo(string Name, PropertyInfo Property, CommandOptio
     }
 
     /// <summary>The positional arguments ([CommandArgument]) a settings type takes.</summary>
-    public static int PositionalCount(Type settings) =>
-        settings.GetProperties(BindingFlags.Public | BindingFlags.Instance).Count(p => p.GetCustomAttribute<CommandArgumentAttribute>() is not null);
+    /// <summary>How many positional arguments the command takes; an array argument (`runs compare ID…`) takes any number.</summary>
+    public static int PositionalCount(Type settings)
+    {
+        var args = settings.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetCustomAttribute<CommandArgumentAttribute>() is not null).ToList();
+        return args.Any(p => p.PropertyType.IsArray) ? int.MaxValue : args.Count;
+    }
 }

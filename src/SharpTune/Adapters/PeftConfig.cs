@@ -85,7 +85,11 @@ public sealed record PeftConfig
             TokenizerNameOrPath = r.Str("tokenizer_name_or_path"),
             EncoderReparameterizationType = encoder,
             EncoderHiddenSize = r.Int("encoder_hidden_size", 0, big) ?? 0,
-            EncoderNumLayers = r.Int("encoder_num_layers", 1, big) ?? 2,
+            // PEFT 0.12 builds its LSTM encoder with encoder_num_layers layers (the MLP ignores it); SharpTune's LSTM has
+            // exactly 2, so another count would load into the wrong shape silently: refuse it.
+            EncoderNumLayers = r.Int("encoder_num_layers", 1, big) is int layers && layers != 2 && encoder == "LSTM"
+                ? throw r.Error("encoder_num_layers", "2 for an LSTM prompt encoder (the only depth SharpTune builds)")
+                : r.Int("encoder_num_layers", 1, big) ?? 2,
             EncoderDropout = r.Double("encoder_dropout", 0, 0.999999) ?? 0,
             PrefixProjection = r.Bool("prefix_projection") ?? false,
         };

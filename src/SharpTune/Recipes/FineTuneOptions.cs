@@ -18,4 +18,6 @@ public sealed record FineTuneOptions
     public required MethodOptions Method { get; init; }
     public required SftDataOptions Data { get; init; }
     public required TrainerOptions Trainer { get; init; }
+    /// <summary>Share of training answers to corrupt on purpose (label-noise study; pairs data only), seeded by the trainer seed.</summary>
+    public double Noise { get; init; }
 }

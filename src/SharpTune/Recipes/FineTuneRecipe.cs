@@ -28,7 +28,12 @@ public static class FineTuneRecipe
         if (o.Trainer.Resume) Checkpoint.Require(o.Trainer.OutDir);
         var device = Devices.Parse(o.Device);
         var tok = Tokenizer.Load(o.TokenizerDir ?? o.ModelDir);
-        var train = SftDataset.Load(o.DataPath, tok, o.Data, out var overflow);
+        var noise = o.Noise > 0 ? LabelNoise.Apply(JsonlReader.ReadPairs(o.DataPath, o.Data.Limit), o.Noise, o.Trainer.Seed) : default;
+        var dataPath = noise.Pairs is null ? o.DataPath : WriteTemp(noise.Pairs);
+        List<SftExample> train;
+        SftOverflowReport overflow;
+        try { train = SftDataset.Load(dataPath, tok, o.Data, out overflow); }
+        finally { if (dataPath != o.DataPath) File.Delete(dataPath); }
         var dev = o.DevPath is null ? null : SftDataset.Load(o.DevPath, tok, o.Data with { Limit = o.DevLimit, Overflow = o.Data.Overflow == "error" ? "truncate" : o.Data.Overflow });
         int pad = tok.PadTokenId ?? tok.EosTokenId ?? 0;
         var batches = new SftBatchSource(train, o.BatchSize, pad, o.Packing, o.Data.MaxLength, o.Trainer.Seed, device);
@@ -41,6 +46,11 @@ public static class FineTuneRecipe
         var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method,
             overflow.Truncated, overflow.Skipped);
         OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, outputs);
+        if (noise.Pairs is not null)
+        {
+            AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "train-noisy.jsonl"), PairsJsonl(noise.Pairs));
+            LabelNoise.Save(Path.Combine(o.Trainer.OutDir, LabelNoise.RecordFileName), noise.Corrupted);
+        }
         AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "run.json"), JsonSerializer.Serialize(new
         {
             method = adapted.Method, trainable_parameters = trainable, total_parameters = setup.TotalParameters,
@@ -54,6 +64,7 @@ public static class FineTuneRecipe
             dev is null ? null : () => SftBatchSource.Sequential(dev, o.BatchSize, pad, device), o.Trainer);
         var result = trainer.Run(progress, cancel);
         adapted.Save(o.Trainer.OutDir);
+        new TaskSettings { PairTemplate = o.Data.PairTemplate, MaxLength = o.Data.MaxLength, NoiseRecord = o.Noise > 0 ? LabelNoise.RecordFileName : null }.Save(o.Trainer.OutDir);
         if (adapted is FineTuneModel)
         {
             PretrainRecipe.CopyCompanions(o.ModelDir, o.Trainer.OutDir, o.TokenizerDir);
@@ -63,4 +74,15 @@ public static class FineTuneRecipe
 
     private static List<(string, string?)> Inputs(FineTuneOptions o) =>
         [("--model", o.ModelDir), ("--tokenizer", o.TokenizerDir), ("--data", o.DataPath), ("--dev", o.DevPath)];
+
+    /// <summary>`--noise`: the corrupted pairs go to a temporary file for loading; the run folder gets a copy and the record once it is started.</summary>
+    private static string WriteTemp(IEnumerable<SummaryPair> pairs)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"sharptune-noisy-{Environment.ProcessId}-{Guid.NewGuid():N}.jsonl");
+        AtomicFile.WriteAllText(path, PairsJsonl(pairs));
+        return path;
+    }
+
+    private static string PairsJsonl(IEnumerable<SummaryPair> pairs) =>
+        string.Concat(pairs.Select(p => JsonSerializer.Serialize(new { id = p.Id, source = p.Source, summary = p.Summary }) + "\n"));
 }

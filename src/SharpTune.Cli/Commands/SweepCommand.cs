@@ -1,0 +1,135 @@
+using System.ComponentModel;
+using System.Reflection;
+using SharpTune.Cli.Options;
+using SharpTune.IO;
+using SharpTune.Study;
+using SharpTune.Study.Sweeps;
+using Spectre.Console.Cli;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary>
+/// `sharptune sweep [SWEEP.yaml] [--grid NAME=V1,V2 …] [--seeds N] [train options] --out DIR [--resume]`: expands a
+/// grid of train options into trials and runs each (train + eval) in its own process, recording them in
+/// DIR/trials.jsonl and in the experiment store. Options given on the command line are the base of every trial
+/// (the file's base overrides nothing given here: the command line wins).
+/// </summary>
+public sealed class SweepCommand : Command<SweepCommand.Settings>
+{
+    public sealed class Settings : TrainCommand.Settings
+    {
+        [CommandArgument(0, "[SWEEP]")] [Description("Sweep file (YAML or JSON: name, base, grid, coupled, eval). Optional when --grid is given.")]
+        public string? File { get; set; }
+        [CommandOption("--grid <NAME=V1,V2>")] [Description("Cross these values of a train option (repeatable), e.g. --grid rank=4,8,16.")]
+        public string[] Grid { get; set; } = [];
+        [CommandOption("--seeds <N>")] [Description("Run every point with seeds 1…N (≥ 1); adds a seed axis.")] [ValidRange(1)]
+        public int? Seeds { get; set; }
+        [CommandOption("--name <NAME>")] [Description("Sweep name (default: the file's name, or 'sweep').")]
+        public string? Name { get; set; }
+        [CommandOption("--eval-limit <N>")] [Description("Dev pairs each trial generates for (≥ 1).")] [ValidRange(1)]
+        public int? EvalLimit { get; set; }
+        [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs each trial plants the injection suite in (≥ 0; 0 skips it).")] [ValidRange(0)]
+        public int? EvalInjectionLimit { get; set; }
+        [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: $SHARPTUNE_STORE, else runs/sharptune.db).")]
+        public string? Store { get; set; }
+
+        // The sweep's own options; every other option with a non-default value is a base setting of every trial.
+        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result"];
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
+            : File is null && Grid.Length == 0 && Seeds is null ? Spectre.Console.ValidationResult.Error("give a sweep file, or --grid NAME=V1,V2 / --seeds N")
+            : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
+    {
+        var plan = Plan(s);
+        using var stop = Cancellation.Listen(cancel);
+        using var store = ExperimentStores.Open(ExperimentStores.Resolve(s.Store));
+        var runner = new SweepRunner(new ProcessTrialExecutor(), store, codeVersion: typeof(SweepCommand).Assembly.GetName().Version?.ToString());
+        Console.WriteLine($"sweep {plan.Name}: {plan.Trials.Count} trials → {s.Out}");
+        try
+        {
+            var records = runner.Run(plan, s.Out, s.Resume, p =>
+            {
+                var t = p.Trial;
+                var what = t.Status switch
+                {
+                    TrialStatus.Running => "running",
+                    TrialStatus.Finished => $"finished: ROUGE-L {t.Metrics?.RougeL:F4}, chrF {t.Metrics?.Chrf:F2}",
+                    _ => $"failed: {t.Error}",
+                };
+                Console.WriteLine($"[{p.Done}/{p.Total}] {t.Id} {string.Join(' ', t.Settings.Where(kv => Varying(plan).Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}"))}: {what}");
+            }, stop.Token);
+            Console.WriteLine($"{records.Count(r => r.Status == TrialStatus.Finished)} finished, {records.Count(r => r.Status == TrialStatus.Failed)} failed; {TrialsFile.PathIn(s.Out)}");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"stopped; continue with: sharptune sweep … --out {s.Out} --resume");
+            return stop.ExitCode;
+        }
+    }
+
+    private static HashSet<string> Varying(SweepPlan plan) =>
+        plan.Trials.SelectMany(t => t.Settings.Keys).Distinct().Where(k => plan.Trials.Select(t => t.Settings.GetValueOrDefault(k)).Distinct().Count() > 1).ToHashSet();
+
+    /// <summary>The file's plan with the command line's train options as base (they win), its --grid axes and seeds added.</summary>
+    public static SweepPlan Plan(Settings s)
+    {
+        var cli = GivenTrainOptions(s);
+        var grid = new List<(string Key, List<string> Values)>();
+        foreach (var g in s.Grid)
+        {
+            int eq = g.IndexOf('=');
+            if (eq <= 0 || eq == g.Length - 1) throw new SharpTuneException($"--grid {g}: expected NAME=V1,V2,…");
+            grid.Add((SweepFile.Normalise(g[..eq]), g[(eq + 1)..].Split(',').Select(v => v.Trim()).ToList()));
+        }
+        if (s.Seeds is int n) grid.Add(("seed", Enumerable.Range(1, n).Select(i => i.ToString()).ToList()));
+        var eval = new Dictionary<string, string>();
+        if (s.EvalLimit is int el) eval["limit"] = el.ToString();
+        if (s.EvalInjectionLimit is int il) eval["injection_limit"] = il.ToString();
+
+        SweepPlan? file = s.File is null ? null : SweepFile.Load(s.File);
+        var name = s.Name ?? file?.Name ?? "sweep";
+        if (file is null) return SweepFile.Expand(name, cli, grid, [], eval);
+        // The command line's options win over the file's settings, then its --grid axes are crossed in.
+        IEnumerable<IReadOnlyDictionary<string, string>> trials = file.Trials.Select(t =>
+        {
+            var d = new Dictionary<string, string>(t.Settings);
+            foreach (var (k, v) in cli) d[k] = v;
+            return (IReadOnlyDictionary<string, string>)d;
+        }).ToList();
+        foreach (var (key, values) in grid)
+            trials = trials.SelectMany(t => values.Select(v => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t) { [key] = v })).ToList();
+        var mergedEval = new Dictionary<string, string>(file.Eval);
+        foreach (var (k, v) in eval) mergedEval[k] = v;
+        return SweepFile.FromSettings(name, trials, mergedEval);
+    }
+
+    /// <summary>Train options whose value differs from a fresh settings object's, by option name (snake_case).</summary>
+    private static Dictionary<string, string> GivenTrainOptions(Settings s)
+    {
+        var fresh = new Settings();
+        var given = new Dictionary<string, string>();
+        foreach (var p in typeof(TrainCommand.Settings).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var attr = p.GetCustomAttribute<CommandOptionAttribute>();
+            if (attr is null) continue;
+            var key = SweepFile.Normalise(attr.LongNames[0]);
+            if (Settings.OwnOptions.Contains(key)) continue;
+            var value = p.GetValue(s);
+            if (Equals(value, p.GetValue(fresh)) || value is string[] { Length: 0 }) continue;
+            given[key] = value switch
+            {
+                null => "",
+                bool b => b ? "true" : "false",
+                double d => TrialArguments.Invariant(d),
+                string[] a => string.Join(",", a),
+                _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            };
+        }
+        return given;
+    }
+}

@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace SharpTune.Study;
+
+/// <summary>A trial's life: queued in a sweep, running in its own process, then finished or failed (with its error).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TrialStatus>))]
+public enum TrialStatus { Pending, Running, Finished, Failed }

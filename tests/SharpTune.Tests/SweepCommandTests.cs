@@ -1,0 +1,45 @@
+using System.Text.Json;
+using SharpTune.Study;
+
+namespace SharpTune.Tests;
+
+/// <summary>`sweep` end to end: real trial processes on the tiny fixture.</summary>
+[Collection("console")]
+public class SweepCommandTests
+{
+    [Fact]
+    public void GridTrialsRunInTheirOwnProcessesFailuresAreRecordedAndResumeRunsNothingTwice()
+    {
+        var data = TinyFixture.DataFile(16);
+        var dev = TinyFixture.DataFile(3, skip: 100);
+        var outDir = Path.Combine(Shared.TempDir(), "sweep");
+        var storePath = Path.Combine(Shared.TempDir(), "store.db");
+        string[] args = ["sweep", "--model", TinyFixture.ModelDir, "--data", data, "--dev", dev, "--max-steps", "2", "--batch-size", "4",
+                         "--max-length", "256", "--grid", "rank=2,0", "--eval-limit", "2", "--eval-injection-limit", "1", "--out", outDir, "--store", storePath];
+        var (code, output, err) = CliRunner.Run(args);
+        Assert.True(code == 0, output + err);
+        var trials = TrialsFile.Read(outDir);
+        Assert.Equal(2, trials.Count);
+        var ok = trials.Single(t => t.Settings["rank"] == "2");
+        Assert.Equal(TrialStatus.Finished, ok.Status);
+        Assert.Equal(2, ok.Metrics!.Examples);
+        Assert.InRange(ok.Metrics.RougeL!.Value, 0, 1);
+        Assert.NotNull(ok.Metrics.InjectionSuccessRate);
+        Assert.True(ok.Metrics.TrainableParameters > 0);
+        Assert.True(File.Exists(Path.Combine(outDir, "trials", ok.Id, "run", "adapter_model.safetensors")));
+        // The child's one-line validation error is the failed trial's error.
+        var bad = trials.Single(t => t.Settings["rank"] == "0");
+        Assert.Equal(TrialStatus.Failed, bad.Status);
+        Assert.Contains("--rank", bad.Error);
+
+        // The experiment store holds the same trials.
+        using (var store = SharpTune.Study.ExperimentStores.Open(storePath, create: false))
+            Assert.Equal(trials.Select(t => (t.Id, t.Status)).OrderBy(x => x.Id), store.List("sweep").Select(t => (t.Id, t.Status)).OrderBy(x => x.Id));
+
+        var log = Path.Combine(outDir, "trials", ok.Id, "trial.log");
+        var before = File.ReadAllText(log);
+        (code, output, err) = CliRunner.Run([.. args, "--resume"]);
+        Assert.True(code == 0, output + err);
+        Assert.Equal(before, File.ReadAllText(log)); // the finished trial was not started again
+    }
+}
