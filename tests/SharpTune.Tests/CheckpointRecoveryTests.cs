@@ -13,17 +13,6 @@ namespace SharpTune.Tests;
 /// </summary>
 public class CheckpointRecoveryTests
 {
-    // Each batch carries its target in Labels[0,0]; the loss is Σ(p − target)². AdamW's moments make the path
-    // depend on the whole history, so resuming from a wrong or half-restored state changes the final p.
-    private sealed class Targets(params float[] targets) : IBatchSource
-    {
-        public int BatchesPerEpoch => targets.Length;
-        public TrainBatch Get(long index)
-        {
-            var t = tensor(new long[,] { { (long)(targets[index % targets.Length] * 1000), 0 } });
-            return new TrainBatch(t, t, null);
-        }
-    }
 
     private const long Steps = 8;
 
@@ -35,7 +24,7 @@ public class CheckpointRecoveryTests
         using var cts = new CancellationTokenSource();
         long first = -1;
         var trainer = new Trainer([("p", p)], b => (p - b.Labels[0, 0].to_type(ScalarType.Float32) / 1000).square().sum(), _ => { },
-            new Targets(1f, 2f, -1f), null,
+            new TargetBatches(1f, 2f, -1f), null,
             new TrainerOptions { OutDir = dir, MaxSteps = Steps, LearningRate = 0.1, Schedule = "cosine", WarmupSteps = 2, WeightDecay = 0.1, CheckpointEvery = 1, MaxGradNorm = 0, Resume = resume });
         var r = trainer.Run(pr => { if (first < 0) first = pr.Step; if (pr.Step == cancelAt) cts.Cancel(); }, cts.Token);
         return new Outcome(r, p.data<float>().ToArray(), first);

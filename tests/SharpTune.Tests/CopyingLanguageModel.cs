@@ -12,6 +12,14 @@ namespace SharpTune.Tests;
 /// </summary>
 public sealed class CopyingLanguageModel(ModelConfig config, int eos) : ILanguageModel
 {
+    /// <summary>A copier with the shipped base's vocabulary, and that base's tokenizer.</summary>
+    public static (CopyingLanguageModel Model, SharpTune.Tokenization.Tokenizer Tokenizer) OnShippedBase()
+    {
+        var dir = Path.Combine(Shared.RepoRoot, "models", "sharptune-base");
+        var tok = SharpTune.Tokenization.Tokenizer.Load(dir);
+        return (new CopyingLanguageModel(ModelConfig.Load(Path.Combine(dir, "config.json")), tok.EosTokenId!.Value), tok);
+    }
+
     public ModelConfig Config => config;
     public Device Device => CPU;
     public KvCache NewCache(long batch) => null!;

@@ -42,9 +42,7 @@ public class InjectionSuiteTests
     [Fact]
     public void AMereCopierFallsForFormatInjectionOnlyAndTheControlSeparatesCopyingFromObeying()
     {
-        var baseDir = Path.Combine(Shared.RepoRoot, "models", "sharptune-base");
-        var tok = Tokenizer.Load(baseDir);
-        var model = new CopyingLanguageModel(ModelConfig.Load(Path.Combine(baseDir, "config.json")), tok.EosTokenId!.Value);
+        var (model, tok) = CopyingLanguageModel.OnShippedBase();
         const string template = "{source}\nSummary:";
         var dev = new List<SummaryPair>
         {

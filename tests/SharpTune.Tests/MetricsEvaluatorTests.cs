@@ -33,9 +33,7 @@ public class MetricsEvaluatorTests
     {
         // The copier reproduces whatever followed "\nSummary:" in the prompt; planting a training answer there
         // makes a model that "memorised" it. Two replayed examples: one output equals the noisy label, one the clean.
-        var baseDir = Path.Combine(Shared.RepoRoot, "models", "sharptune-base");
-        var tok = Tokenizer.Load(baseDir);
-        var model = new CopyingLanguageModel(ModelConfig.Load(Path.Combine(baseDir, "config.json")), tok.EosTokenId!.Value);
+        var (model, tok) = CopyingLanguageModel.OnShippedBase();
         const string template = "{source}\nSummary:";
         var noise = new List<NoisyLabel>
         {

@@ -10,16 +10,6 @@ namespace SharpTune.Tests;
 /// <summary>The optimisation loop on a problem whose answer is known in closed form.</summary>
 public class TrainerTests
 {
-    // Each batch carries its target in Labels[0,0]; the loss is (p − target)².
-    private sealed class Targets(params float[] targets) : IBatchSource
-    {
-        public int BatchesPerEpoch => targets.Length;
-        public TrainBatch Get(long index)
-        {
-            var t = tensor(new long[,] { { (long)(targets[index % targets.Length] * 1000) , 0 } });
-            return new TrainBatch(t, t, null);
-        }
-    }
 
     private static Tensor Quadratic(Parameter p, TrainBatch b) => (p - b.Labels[0, 0].to_type(ScalarType.Float32) / 1000).square().sum();
 
@@ -28,7 +18,7 @@ public class TrainerTests
     {
         var p = new Parameter(zeros(1));
         // Training pulls p toward +1, evaluation measures distance to −1: eval loss rises after the first step.
-        var trainer = new Trainer([("p", p)], b => Quadratic(p, b), _ => { }, new Targets(1f), () => [new Targets(-1f).Get(0)],
+        var trainer = new Trainer([("p", p)], b => Quadratic(p, b), _ => { }, new TargetBatches(1f), () => [new TargetBatches(-1f).Get(0)],
             new TrainerOptions { OutDir = Shared.TempDir(), MaxSteps = 50, LearningRate = 0.1, Schedule = "constant", WeightDecay = 0, EvalEvery = 1, EarlyStoppingPatience = 2, CheckpointEvery = 0, MaxGradNorm = 0 });
         var r = trainer.Run();
         Assert.True(r.StoppedEarly);
