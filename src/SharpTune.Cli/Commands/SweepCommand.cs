@@ -30,11 +30,13 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public int? EvalLimit { get; set; }
         [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs each trial plants the injection suite in (≥ 0; 0 skips it).")] [ValidRange(0)]
         public int? EvalInjectionLimit { get; set; }
+        [CommandOption("--dry-run")] [Description("Print the trials (ids and the settings that vary) and stop; nothing is written.")]
+        public bool DryRun { get; set; }
         [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: $SHARPTUNE_STORE, else runs/sharptune.db).")]
         public string? Store { get; set; }
 
         // The sweep's own options; every other option with a non-default value is a base setting of every trial.
-        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result"];
+        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run"];
 
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
@@ -45,6 +47,14 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
         var plan = Plan(s);
+        if (s.DryRun)
+        {
+            var varying = Varying(plan);
+            Console.WriteLine($"sweep {plan.Name}: {plan.Trials.Count} trials");
+            foreach (var t in plan.Trials)
+                Console.WriteLine($"{t.Id(plan.Name)} {string.Join(' ', t.Settings.Where(kv => varying.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))}");
+            return 0;
+        }
         using var stop = Cancellation.Listen(cancel);
         using var store = ExperimentStores.Open(ExperimentStores.Resolve(s.Store));
         var runner = new SweepRunner(new ProcessTrialExecutor(), store, codeVersion: typeof(SweepCommand).Assembly.GetName().Version?.ToString());
