@@ -81,6 +81,7 @@ public class BestCheckpointTests
         Assert.Equal(reference.Result.BestStep, resumed.Result.BestStep);
         Assert.Equal(reference.Result.BestEvalLoss, resumed.Result.BestEvalLoss);
         Assert.Equal(reference.P, resumed.P);
+        Assert.Equal(Run(Shared.TempDir(), reference.Result.BestStep!.Value, eval: false).P, resumed.P);
         Assert.False(Directory.Exists(Path.Combine(dir, Trainer.BestFolder)));
 
         // Resuming the finished run changes nothing: the checkpoint (last step) still gives back the best step's values.
