@@ -115,10 +115,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             progress, stop.Token));
         var r = outcome.Result;
         Console.WriteLine($"{(r.Cancelled ? "stopped (checkpoint saved)" : r.StoppedEarly ? "stopped early" : "finished")} at step {r.Steps}: loss {r.Losses.FirstOrDefault():F4} → {r.Losses.LastOrDefault():F4}" +
-                          $"{(r.BestEvalLoss is double b ? $", best eval {b:F4}" : "")}; {r.TokensSeen:N0} tokens in {r.Elapsed:hh\\:mm\\:ss}; peak RSS {PeakMemory.Format(r.PeakRssBytes)}");
+                          $"{Best(r)}; {r.TokensSeen:N0} tokens in {r.Elapsed:hh\\:mm\\:ss}; peak RSS {PeakMemory.Format(r.PeakRssBytes)}");
         Console.WriteLine($"saved to {s.Out}");
         return r.Cancelled ? stop.ExitCode : 0;
     }
+
+    /// <summary>The final line's note on the best dev loss: the step whose values were saved (a cancelled run saved its last step).</summary>
+    private static string Best(SharpTune.Training.TrainResult r) =>
+        r.BestEvalLoss is not double b ? "" : $", best eval {b:F4}" + (r.BestStep is long step ? $" at step {step}{(r.Cancelled ? "" : " (the saved result)")}" : "");
 
     /// <summary>The setup line's note on over-long examples, so a cut source is never silent.</summary>
     public static string Overflow(FineTuneRecipe.Setup setup, int maxLength) =>

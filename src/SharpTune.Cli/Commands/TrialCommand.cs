@@ -67,7 +67,6 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
             Noise = File.Exists(noisePath) ? LabelNoise.Load(noisePath) : null,
         }, cancel: stop.Token);
 
-        long? bestStep = r.EvalLosses.Count > 0 ? r.EvalLosses.MinBy(e => e.Loss).Step : null;
         var metrics = eval.Metrics with
         {
             TrainableParameters = outcome.Setup.TrainableParameters,
@@ -76,7 +75,8 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
             PeakRssBytes = Math.Max(r.PeakRssBytes, PeakMemory.PeakRssBytes()),
             AdapterBytes = Directory.GetFiles(s.Out, "*.safetensors").Sum(f => new FileInfo(f).Length),
         };
-        var result = new TrialOutcome { Metrics = metrics, BestStep = bestStep, Steps = r.Steps, DataFingerprint = Fingerprint(s.Data, s.Limit) };
+        // The step the trainer kept as the result (its best dev loss), i.e. the one whose adapter was just evaluated.
+        var result = new TrialOutcome { Metrics = metrics, BestStep = r.BestStep, Steps = r.Steps, DataFingerprint = Fingerprint(s.Data, s.Limit) };
         AtomicFile.WriteAllText(s.Result, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"ROUGE-L {metrics.RougeL:F4}, chrF {metrics.Chrf:F2}; result in {s.Result}");
         return 0;

@@ -41,6 +41,9 @@ public static class FineTuneRecipe
         using var baseModel = ModelIO.Load(o.ModelDir, device);
         int vocabMax = train.SelectMany(e => e.Segments).SelectMany(s => s.Tokens).DefaultIfEmpty(0).Max();
         if (vocabMax >= baseModel.Config.VocabSize) throw new SharpTuneException($"{o.TokenizerDir ?? o.ModelDir}: token id {vocabMax} is outside the model's vocabulary ({baseModel.Config.VocabSize}); tokenizer and model do not match");
+        // After the inputs were read (a missing or bad file is its reader's error), before anything is written.
+        var fingerprint = Fingerprint(o);
+        if (o.Trainer.Resume) fingerprint.CheckResume(o.Trainer.OutDir, Checkpoint.ReadState(Checkpoint.Require(o.Trainer.OutDir)).Fingerprint);
         using var adapted = AdapterFactory.Create(baseModel, o.Method, tok, o.Trainer.Seed, Path.GetFileName(Path.GetFullPath(o.ModelDir)));
         long trainable = adapted.TrainableParameterCount;
         var setup = new Setup(train.Count, dev?.Count ?? 0, trainable, baseModel.ParameterCount(), adapted.Trainable.Sum(t => 2 * t.P.numel() * t.P.ElementSize), adapted.Method,
@@ -51,18 +54,26 @@ public static class FineTuneRecipe
             AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "train-noisy.jsonl"), PairsJsonl(noise.Pairs));
             LabelNoise.Save(Path.Combine(o.Trainer.OutDir, LabelNoise.RecordFileName), noise.Corrupted);
         }
-        AtomicFile.WriteAllText(Path.Combine(o.Trainer.OutDir, "run.json"), JsonSerializer.Serialize(new
+        var run = new Dictionary<string, object?>
         {
-            method = adapted.Method, trainable_parameters = trainable, total_parameters = setup.TotalParameters,
-            optimizer_state_bytes = setup.OptimizerStateBytes, examples = train.Count, dev_examples = setup.DevExamples,
-            truncated_examples = overflow.Truncated, skipped_examples = overflow.Skipped,
-            options = o,
-        }, new JsonSerializerOptions { WriteIndented = true }));
+            ["method"] = adapted.Method, ["trainable_parameters"] = trainable, ["total_parameters"] = setup.TotalParameters,
+            ["optimizer_state_bytes"] = setup.OptimizerStateBytes, ["examples"] = train.Count, ["dev_examples"] = setup.DevExamples,
+            ["truncated_examples"] = overflow.Truncated, ["skipped_examples"] = overflow.Skipped,
+            ["options"] = o, ["fingerprint"] = fingerprint,
+        };
+        WriteRun(o.Trainer.OutDir, run);
         onSetup?.Invoke(setup);
 
         var trainer = new Trainer(adapted.Trainable, adapted.Loss, adapted.SetTraining, batches,
-            dev is null ? null : () => SftBatchSource.Sequential(dev, o.BatchSize, pad, device), o.Trainer);
+            dev is null ? null : () => SftBatchSource.Sequential(dev, o.BatchSize, pad, device), o.Trainer with { Fingerprint = fingerprint });
         var result = trainer.Run(progress, cancel);
+        // How it ended, and which step the saved adapter/model is (the best dev loss when evaluating, else the last).
+        run["steps"] = result.Steps;
+        run["best_step"] = result.BestStep;
+        run["best_eval_loss"] = result.BestEvalLoss;
+        run["stopped_early"] = result.StoppedEarly;
+        run["cancelled"] = result.Cancelled;
+        WriteRun(o.Trainer.OutDir, run);
         adapted.Save(o.Trainer.OutDir);
         new TaskSettings { PairTemplate = o.Data.PairTemplate, MaxLength = o.Data.MaxLength, NoiseRecord = o.Noise > 0 ? LabelNoise.RecordFileName : null }.Save(o.Trainer.OutDir);
         if (adapted is FineTuneModel)
@@ -70,6 +81,38 @@ public static class FineTuneRecipe
             PretrainRecipe.CopyCompanions(o.ModelDir, o.Trainer.OutDir, o.TokenizerDir);
         }
         return new Outcome(setup, result);
+    }
+
+    private static void WriteRun(string outDir, Dictionary<string, object?> run) =>
+        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>CLI names of the options (flattened paths of <see cref="FineTuneOptions"/>), for the fingerprint and its messages.</summary>
+    private static readonly Dictionary<string, string> OptionNames = new Dictionary<string, string>
+    {
+        ["DevLimit"] = "--dev-limit", ["BatchSize"] = "--batch-size", ["Packing"] = "--packing", ["Noise"] = "--noise",
+        ["Method.Method"] = "--method", ["Method.VirtualTokens"] = "--virtual-tokens", ["Method.InitText"] = "--init-text",
+        ["Method.Encoder"] = "--encoder", ["Method.EncoderHidden"] = "--encoder-hidden", ["Method.PrefixProjection"] = "--prefix-projection",
+        ["Method.Rank"] = "--rank", ["Method.Alpha"] = "--alpha", ["Method.Dropout"] = "--lora-dropout", ["Method.Targets"] = "--targets",
+        ["Method.Rslora"] = "--rslora", ["Method.Dora"] = "--dora", ["Method.LastLayers"] = "--last-layers", ["Method.Layers"] = "--layers",
+        ["Method.Unfreeze"] = "--unfreeze", ["Method.Embeddings"] = "--embeddings",
+        ["Data.Format"] = "--format", ["Data.PairTemplate"] = "--template", ["Data.MaxLength"] = "--max-length", ["Data.Overflow"] = "--overflow",
+        ["Data.Limit"] = "--limit",
+    }.Concat(TrainerOptions.OptionNames.Select(kv => KeyValuePair.Create("Trainer." + kv.Key, kv.Value))).ToDictionary();
+
+    /// <summary>
+    /// What defines this run: every option except where inputs and output live and what cannot change the trained
+    /// values (the device: the same run on another device differs only by rounding), and the bytes of the data, dev
+    /// data, base model (config.json, weights) and tokenizer files.
+    /// </summary>
+    public static RunFingerprint Fingerprint(FineTuneOptions o)
+    {
+        string[] excluded = ["ModelDir", "TokenizerDir", "DataPath", "DevPath", "Device", .. TrainerOptions.NotInFingerprint.Select(n => "Trainer." + n)];
+        var files = new List<(string, string)> { ("--data", o.DataPath) };
+        if (o.DevPath is not null) files.Add(("--dev", o.DevPath));
+        files.AddRange(RunFingerprint.FolderFiles("--model", o.ModelDir, "config.json", "*.safetensors", ModelIO.IndexFile));
+        files.AddRange(RunFingerprint.FolderFiles(o.TokenizerDir is null ? "--model" : "--tokenizer", o.TokenizerDir ?? o.ModelDir,
+            Tokenizer.FileName, Tokenizer.ConfigFileName));
+        return RunFingerprint.Create(o, OptionNames, excluded, files);
     }
 
     private static List<(string, string?)> Inputs(FineTuneOptions o) =>

@@ -35,6 +35,9 @@ public static class PretrainRecipe
             eot, o.BlockSize, o.BatchSize, o.Trainer.Seed, device);
         PackedLmSource? dev = o.DevFiles.Count == 0 ? null : CorpusPerplexity.Source(o.DevFiles.SelectMany(TextCorpus.Documents), tok, o.BlockSize, device);
         log?.Invoke($"corpus: {train.TotalTokens:N0} tokens in {train.Blocks:N0} blocks of {o.BlockSize}" + (dev is null ? "" : $"; dev: {dev.TotalTokens:N0} tokens"));
+        // After the inputs were read (a missing file is its reader's error), before anything is written.
+        var fingerprint = Fingerprint(o);
+        if (o.Trainer.Resume) fingerprint.CheckResume(o.Trainer.OutDir, Checkpoint.ReadState(Checkpoint.Require(o.Trainer.OutDir)).Fingerprint);
 
         using var model = ModelIO.Create(config, device);
         ModelIO.Initialize(model, o.Trainer.Seed);
@@ -42,9 +45,17 @@ public static class PretrainRecipe
         log?.Invoke($"model: {model.ParameterCount():N0} trainable parameters; optimizer state {2 * model.ParameterCount() * 4 / 1048576.0:F1} MiB");
         int evalBatches = Math.Max(1, o.EvalBlocks / 8);
         OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, inputs);
+        var run = new Dictionary<string, object?> { ["parameters"] = model.ParameterCount(), ["corpus_tokens"] = train.TotalTokens, ["options"] = o, ["fingerprint"] = fingerprint };
+        WriteRun(o.Trainer.OutDir, run);
         var trainer = new Trainer(trainable, b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t), train,
-            dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer);
+            dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer with { Fingerprint = fingerprint });
         var result = trainer.Run(progress, cancel);
+        run["steps"] = result.Steps;
+        run["best_step"] = result.BestStep;
+        run["best_eval_loss"] = result.BestEvalLoss;
+        run["stopped_early"] = result.StoppedEarly;
+        run["cancelled"] = result.Cancelled;
+        WriteRun(o.Trainer.OutDir, run);
 
         double? devLoss = dev is null ? null : CorpusPerplexity.Compute(model, dev).Loss;
         ModelIO.Save(model, o.Trainer.OutDir);
@@ -55,6 +66,27 @@ public static class PretrainRecipe
         var outcome = new Outcome(result, train.TotalTokens, devLoss, model.ParameterCount());
         WriteModelCard(o, config, outcome, tok);
         return outcome;
+    }
+
+    private static void WriteRun(string outDir, Dictionary<string, object?> run) =>
+        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>
+    /// What defines this run (see <see cref="RunFingerprint"/>): the options except paths, device and what
+    /// <see cref="TrainerOptions.NotInFingerprint"/> lists, and the bytes of the config, tokenizer and every corpus file.
+    /// </summary>
+    public static RunFingerprint Fingerprint(PretrainOptions o)
+    {
+        var names = new Dictionary<string, string> { ["BlockSize"] = "--block-size", ["BatchSize"] = "--batch-size", ["EvalBlocks"] = "eval blocks" }
+            .Concat(TrainerOptions.OptionNames.Select(kv => KeyValuePair.Create("Trainer." + kv.Key, kv.Value))).ToDictionary();
+        string[] excluded = ["ConfigPath", "TokenizerDir", "DataFiles", "DevFiles", "Device", .. TrainerOptions.NotInFingerprint.Select(n => "Trainer." + n)];
+        static IEnumerable<(string, string)> Numbered(string option, IReadOnlyList<string> files) =>
+            files.Select((f, i) => (files.Count == 1 ? option : $"{option} #{i + 1}", f));
+        var files = new List<(string, string)> { ("--model-config", o.ConfigPath) };
+        files.AddRange(RunFingerprint.FolderFiles("--tokenizer", o.TokenizerDir, Tokenizer.FileName, Tokenizer.ConfigFileName));
+        files.AddRange(Numbered("--data", o.DataFiles));
+        files.AddRange(Numbered("--dev-data", o.DevFiles));
+        return RunFingerprint.Create(o, names, excluded, files);
     }
 
     /// <summary>README.md beside the weights: corpus, config, tokens seen, training time, dev perplexity.</summary>

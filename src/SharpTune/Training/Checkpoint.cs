@@ -8,7 +8,9 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>
-/// OutDir/checkpoint/{trainable.safetensors, optimizer.safetensors, trainer_state.json, manifest.json}.
+/// OutDir/checkpoint/{trainable.safetensors, optimizer.safetensors, trainer_state.json, manifest.json}, and
+/// best.safetensors (the trainable values at the best dev loss so far, <see cref="TrainerState.BestStep"/>) once
+/// the run has evaluated, so a resumed run ends with the same best step as an uninterrupted one.
 /// <para>Save: the new checkpoint is written to checkpoint.tmp, its manifest.json (every file's size and SHA-256)
 /// last, so a folder with a manifest that matches its files is complete. Then checkpoint → checkpoint.old,
 /// checkpoint.tmp → checkpoint, and checkpoint.old is deleted (manifest first, so a half-deleted folder is never
@@ -20,10 +22,14 @@ public static class Checkpoint
 {
     public const string Folder = "checkpoint";
     public const string Weights = "trainable.safetensors", Optimizer = "optimizer.safetensors", State = "trainer_state.json", Manifest = "manifest.json";
+    public const string Best = "best.safetensors";
     private static readonly string[] Files = [Weights, Optimizer, State];
 
-    public static void Save(string outDir, IEnumerable<(string Name, Parameter P)> trainable, AdamW optimizer, TrainerState state)
+    /// <param name="best">The best step's trainable values (a safetensors file), required when the state has a <see cref="TrainerState.BestStep"/>.</param>
+    public static void Save(string outDir, IEnumerable<(string Name, Parameter P)> trainable, AdamW optimizer, TrainerState state, string? best = null)
     {
+        if (state.BestStep is not null && (best is null || !File.Exists(best)))
+            throw new InvalidOperationException($"checkpoint at step {state.Step}: best step {state.BestStep} has no snapshot to save");
         var final = Path.Combine(outDir, Folder);
         var tmp = final + ".tmp";
         var old = final + ".old";
@@ -32,6 +38,7 @@ public static class Checkpoint
         SafeTensorsFile.Save(Path.Combine(tmp, Weights), trainable.Select(t => KeyValuePair.Create(t.Name, (Tensor)t.P)));
         optimizer.Save(Path.Combine(tmp, Optimizer));
         AtomicFile.WriteAllText(Path.Combine(tmp, State), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+        if (state.BestStep is not null) File.Copy(best!, Path.Combine(tmp, Best));
         WriteManifest(tmp, state.Step);
         Delete(old);
         if (Directory.Exists(final)) Directory.Move(final, old);
@@ -80,8 +87,19 @@ public static class Checkpoint
 
     public static TrainerState Load(string dir, IEnumerable<(string Name, Parameter P)> trainable, AdamW optimizer)
     {
-        var state = ReadState(dir, out var problem) ?? throw new SharpTuneException(problem!);
-        var weights = SafeTensorsFile.Open(Path.Combine(dir, Weights));
+        var state = ReadState(dir);
+        LoadValues(Path.Combine(dir, Weights), trainable);
+        optimizer.Load(Path.Combine(dir, Optimizer));
+        return state;
+    }
+
+    /// <summary>The trainer state of a checkpoint folder, or a one-line error naming what is wrong with it.</summary>
+    public static TrainerState ReadState(string dir) => ReadState(dir, out var problem) ?? throw new SharpTuneException(problem!);
+
+    /// <summary>Copies every trainable parameter's values from a safetensors file (a checkpoint's weights or best snapshot).</summary>
+    public static void LoadValues(string path, IEnumerable<(string Name, Parameter P)> trainable)
+    {
+        var weights = SafeTensorsFile.Open(path);
         using (no_grad())
             foreach (var (name, p) in trainable)
             {
@@ -90,8 +108,6 @@ public static class Checkpoint
                 if (!t.shape.SequenceEqual(p.shape)) throw new SharpTuneException($"{weights.Path}: tensor '{name}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", p.shape)}]");
                 p.copy_(t);
             }
-        optimizer.Load(Path.Combine(dir, Optimizer));
-        return state;
     }
 
     /// <summary>The checkpoint folders (complete or not) present in OutDir.</summary>
@@ -110,7 +126,8 @@ public static class Checkpoint
             try
             {
                 var files = JsonNode.Parse(File.ReadAllText(manifest))!["files"]!.AsObject();
-                foreach (var name in Files)
+                // The required files, and the best snapshot when listed (only names a checkpoint writes are opened).
+                foreach (var name in files.ContainsKey(Best) ? Files.Append(Best) : Files)
                 {
                     var path = Path.Combine(dir, name);
                     var entry = files[name];
@@ -136,7 +153,10 @@ public static class Checkpoint
                 if (!File.Exists(Path.Combine(dir, name))) return (0, $"{Path.Combine(dir, name)}: missing");
         }
         var state = ReadState(dir, out var problem);
-        return state is null ? (0, problem) : (state.Step, null);
+        if (state is null) return (0, problem);
+        // The best snapshot is listed in the manifest (checked above) whenever the state names a best step.
+        if (state.BestStep is not null && !File.Exists(Path.Combine(dir, Best))) return (0, $"{Path.Combine(dir, Best)}: missing (the state names best step {state.BestStep})");
+        return (state.Step, null);
     }
 
     private static TrainerState? ReadState(string dir, out string? problem)
@@ -164,7 +184,7 @@ public static class Checkpoint
     private static void WriteManifest(string dir, long step)
     {
         var files = new JsonObject();
-        foreach (var name in Files)
+        foreach (var name in Files.Append(Best).Where(n => File.Exists(Path.Combine(dir, n))))
         {
             var path = Path.Combine(dir, name);
             files[name] = new JsonObject { ["bytes"] = new FileInfo(path).Length, ["sha256"] = Sha256(path) };

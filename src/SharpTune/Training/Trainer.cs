@@ -11,6 +11,13 @@ namespace SharpTune.Training;
 /// parameters only, warm-up + schedule, periodic evaluation with early stopping, atomic checkpoints and exact
 /// resume, metrics as JSON Lines, and a clean stop (with a checkpoint) on cancellation.
 /// Randomness (dropout) is re-seeded from (seed, micro-batch index), so a resumed run replays exactly.
+/// <para>With evaluation, the result is the best dev-loss step, not the last: each improvement writes the trainable
+/// values to OutDir/best/trainable.safetensors (atomically), every checkpoint carries a copy (best.safetensors, in its
+/// manifest), and a run that finishes or stops early copies them back into the parameters, so what the recipe saves
+/// is the best step's. On disk rather than as clones in memory: for full fine-tuning a clone is another copy of
+/// every weight held for the whole run (the file costs a write per improvement, less than a checkpoint, which writes
+/// the moments too), and the checkpoint needs the file anyway. A cancelled run keeps the last step's values (its
+/// checkpoint is training state for --resume).</para>
 /// </summary>
 public sealed class Trainer(
     IReadOnlyList<(string Name, Parameter P)> trainable,
@@ -21,6 +28,8 @@ public sealed class Trainer(
     TrainerOptions options)
 {
     public const string MetricsFile = "metrics.jsonl";
+    /// <summary>OutDir/best: the live snapshot of the best step's trainable values while the run trains.</summary>
+    public const string BestFolder = "best";
 
     public TrainResult Run(Action<TrainProgress>? onProgress = null, CancellationToken cancel = default)
     {
@@ -29,11 +38,22 @@ public sealed class Trainer(
         using var optimizer = new AdamW(trainable, new AdamW.Options(options.LearningRate, options.Beta1, options.Beta2, options.Eps, options.WeightDecay));
         var state = new TrainerState();
         var metricsPath = Path.Combine(options.OutDir, MetricsFile);
+        var bestFile = Path.Combine(options.OutDir, BestFolder, Checkpoint.Weights);
         if (options.Resume)
         {
-            // No checkpoint is an error, never a silent fresh start over the previous run's metrics.
-            state = Checkpoint.Load(Checkpoint.Recover(options.OutDir), trainable, optimizer);
+            // No checkpoint is an error, never a silent fresh start over the previous run's metrics. Another run's
+            // checkpoint is refused before anything on disk changes.
+            if (options.Fingerprint is { } fingerprint)
+                fingerprint.CheckResume(options.OutDir, Checkpoint.ReadState(Checkpoint.Require(options.OutDir)).Fingerprint);
+            var dir = Checkpoint.Recover(options.OutDir);
+            state = Checkpoint.Load(dir, trainable, optimizer);
             TrimMetrics(metricsPath, state.Step);
+            // The live snapshot must be the checkpoint's: one written after it belongs to steps this run replays.
+            // (A checkpoint from before best snapshots has a best loss but no step: the last step stands in until
+            // the run improves on that loss.)
+            if (state.BestStep is not null)
+                IO.AtomicFile.Write(bestFile, to => { using var from = File.OpenRead(Path.Combine(dir, Checkpoint.Best)); from.CopyTo(to); });
+            else if (File.Exists(bestFile)) File.Delete(bestFile);
         }
         else if (Checkpoint.Candidates(options.OutDir).Any() || (File.Exists(metricsPath) && new FileInfo(metricsPath).Length > 0))
             throw new IO.SharpTuneException($"{options.OutDir}: holds a previous run (checkpoint, {MetricsFile}); pass --resume to continue it or --force to replace it");
@@ -42,6 +62,7 @@ public sealed class Trainer(
         var losses = new List<double>(state.Losses);
         var evals = state.EvalLosses.Select(e => ((long)e[0], e[1])).ToList();
         double? best = state.BestEvalLoss;
+        long? bestStep = state.BestStep;
         int bad = state.EvalsWithoutImprovement;
         long tokens = state.TokensSeen;
         var clock = Stopwatch.StartNew();
@@ -105,7 +126,13 @@ public sealed class Trainer(
             {
                 evalLoss = Evaluate(eval(), loss, setTraining);
                 evals.Add((step, evalLoss.Value));
-                if (best is null || evalLoss < best - 1e-6) { best = evalLoss; bad = 0; }
+                if (best is null || evalLoss < best - 1e-6)
+                {
+                    best = evalLoss;
+                    bestStep = step;
+                    bad = 0;
+                    IO.SafeTensorsFile.Save(bestFile, trainable.Select(t => KeyValuePair.Create(t.Name, (Tensor)t.P)));
+                }
                 else bad++;
                 if (options.EarlyStoppingPatience > 0 && bad >= options.EarlyStoppingPatience) stoppedEarly = true;
             }
@@ -123,7 +150,7 @@ public sealed class Trainer(
             bool last = step == options.MaxSteps || stoppedEarly;
             if (last || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0) || cancel.IsCancellationRequested)
             {
-                Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
+                Save(optimizer, step, losses, evals, best, bestStep, bestFile, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
                 lastSaved = step;
                 haveCheckpoint = true;
             }
@@ -132,18 +159,26 @@ public sealed class Trainer(
         // A cancel seen mid-step was already checkpointed after that step; one seen between steps was not.
         // A run stopped before its first step saves too, so --resume (which needs a checkpoint) can continue it.
         if (cancelled && (step > lastSaved || !haveCheckpoint))
-            Save(optimizer, step, losses, evals, best, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
+            Save(optimizer, step, losses, evals, best, bestStep, bestFile, bad, tokens, priorSeconds + clock.Elapsed.TotalSeconds);
         setTraining(false);
+        // The result is the best step's values (the checkpoint, saved above, keeps the last step's for --resume).
+        if (!cancelled && bestStep is long b && b != step) Checkpoint.LoadValues(bestFile, trainable);
+        // Every way out of the loop has left a checkpoint holding a copy of the snapshot.
+        if (File.Exists(bestFile)) File.Delete(bestFile);
+        if (Directory.Exists(Path.GetDirectoryName(bestFile)) && !Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(bestFile)!).Any())
+            Directory.Delete(Path.GetDirectoryName(bestFile)!);
         return new TrainResult(step, losses, evals, best, stoppedEarly, cancelled, tokens,
-            TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds), PeakMemory.PeakRssBytes(), optimizer.StateBytes);
+            TimeSpan.FromSeconds(priorSeconds + clock.Elapsed.TotalSeconds), PeakMemory.PeakRssBytes(), optimizer.StateBytes, bestStep);
     }
 
-    private void Save(AdamW optimizer, long step, List<double> losses, List<(long, double)> evals, double? best, int bad, long tokens, double seconds) =>
+    private void Save(AdamW optimizer, long step, List<double> losses, List<(long, double)> evals, double? best, long? bestStep, string bestFile,
+        int bad, long tokens, double seconds) =>
         Checkpoint.Save(options.OutDir, trainable, optimizer, new TrainerState
         {
             Step = step, Losses = losses, EvalLosses = evals.Select(e => new[] { (double)e.Item1, e.Item2 }).ToList(),
-            BestEvalLoss = best, EvalsWithoutImprovement = bad, TokensSeen = tokens, ElapsedSeconds = seconds,
-        });
+            BestEvalLoss = best, BestStep = bestStep, EvalsWithoutImprovement = bad, TokensSeen = tokens, ElapsedSeconds = seconds,
+            Fingerprint = options.Fingerprint,
+        }, bestFile);
 
     /// <summary>Token-weighted mean loss over the batches, in eval mode, without gradients.</summary>
     public static double Evaluate(IEnumerable<TrainBatch> batches, Func<TrainBatch, Tensor> loss, Action<bool> setTraining)

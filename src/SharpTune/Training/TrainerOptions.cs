@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SharpTune.Training;
 
 /// <summary>Everything that shapes an optimisation run. Steps are optimizer steps (after gradient accumulation).</summary>
@@ -28,6 +30,28 @@ public sealed record TrainerOptions
     public bool Resume { get; init; }
     /// <summary>Recipes replace a previous run in OutDir (see <see cref="IO.OutputFolder.StartRun"/>) instead of refusing.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// What defines the run (the recipe computes it over all its options and inputs). Recorded in every checkpoint;
+    /// with <see cref="Resume"/> a checkpoint with another one (or none) is refused. Null: not checked (direct use).
+    /// </summary>
+    [JsonIgnore] public RunFingerprint? Fingerprint { get; init; }
+
+    /// <summary>CLI names of the options, for fingerprints and the messages that name what differs.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OptionNames = new Dictionary<string, string>
+    {
+        [nameof(MaxSteps)] = "--max-steps", [nameof(LearningRate)] = "--lr", [nameof(WeightDecay)] = "--weight-decay",
+        [nameof(WarmupSteps)] = "--warmup", [nameof(Schedule)] = "--schedule", [nameof(MinLrRatio)] = "--min-lr-ratio",
+        [nameof(GradientAccumulation)] = "--grad-accum", [nameof(MaxGradNorm)] = "--max-grad-norm", [nameof(Seed)] = "--seed",
+        [nameof(EvalEvery)] = "--eval-every", [nameof(EarlyStoppingPatience)] = "--early-stopping",
+    };
+
+    /// <summary>
+    /// Options that do not change what a run computes, so a resume may change them: where it is written, --resume and
+    /// --force themselves, and how often it checkpoints (randomness is seeded per micro-batch, not per process).
+    /// --max-steps is NOT among them: linear and cosine schedules depend on it at every step, and the final evaluation
+    /// and the best step too, so a longer run is a different run (start a new one to train longer).
+    /// </summary>
+    public static readonly string[] NotInFingerprint = [nameof(OutDir), nameof(Resume), nameof(Force), nameof(CheckpointEvery)];
 
     public void Validate()
     {
