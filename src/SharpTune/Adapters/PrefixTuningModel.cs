@@ -94,7 +94,10 @@ public sealed class PrefixTuningModel : AdaptedModel
 
     public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PrefixValues, _transform is null ? null : _trainable, Settings);
 
-    /// <summary>PEFT in inference mode: the saved values are used directly (no projection).</summary>
+    /// <summary>
+    /// PEFT in inference mode: the saved values are used directly (no projection). A folder that also holds
+    /// SharpTune's encoder file is loaded with its projection instead (<see cref="AdapterIO.Load"/>).
+    /// </summary>
     public static PrefixTuningModel FromValues(CausalLM baseModel, PeftConfig settings, Tensor values)
     {
         var m = new PrefixTuningModel(baseModel, settings with { PrefixProjection = false });

@@ -108,7 +108,10 @@ public sealed class PromptTuningModel : AdaptedModel
     // PEFT keeps only the computed embeddings; the encoder is saved beside them so training can continue.
     public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PromptEmbeddings, _encoder is null ? null : _trainable, Settings);
 
-    /// <summary>Loads PEFT's prompt_embeddings (P-tuning: as fixed embeddings, as PEFT does in inference mode).</summary>
+    /// <summary>
+    /// Loads PEFT's prompt_embeddings (P-tuning: as fixed embeddings, as PEFT does in inference mode). A folder that
+    /// also holds SharpTune's encoder file is loaded with its encoder instead (<see cref="AdapterIO.Load"/>).
+    /// </summary>
     public static PromptTuningModel FromEmbeddings(CausalLM baseModel, PeftConfig settings, Tensor embeddings)
     {
         var m = new PromptTuningModel(baseModel, settings with { PeftType = "PROMPT_TUNING", PromptTuningInit = "RANDOM" });
