@@ -39,22 +39,3 @@ public class BpeTrainerTests
         Assert.Equal(("a", "a"), tok.Model.MergeList[0]);
     }
 }
-
-public class PackingTests
-{
-    [Fact]
-    public void PackingFillsRowsWithoutLosingLabels()
-    {
-        var examples = Enumerable.Range(0, 10).Select(i => new SftExample(i, [(Enumerable.Repeat(100 + i, 30).ToArray(), false), (Enumerable.Repeat(200 + i, 10).ToArray(), true)])).ToList();
-        var source = new SftBatchSource(examples, batchSize: 2, padId: 0, packing: true, maxLength: 100, seed: 0, device: CPU);
-        using var scope = NewDisposeScope();
-        var batch = source.Get(0);
-        Assert.Equal(2, batch.InputIds.shape[0]);
-        Assert.True(batch.InputIds.shape[1] <= 100);
-        // Two 40-token examples fit per 100-token row; the trained tokens are exactly the answers.
-        var labels = batch.Labels.data<long>().ToArray();
-        Assert.Equal(2 * 2 * 10, labels.Count(l => l >= 200));
-        Assert.All(labels.Where(l => l >= 0), l => Assert.True(l >= 200));
-        Assert.Equal(10 / 2 / 2, source.BatchesPerEpoch);
-    }
-}

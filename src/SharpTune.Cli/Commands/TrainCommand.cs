@@ -36,7 +36,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int? Limit { get; set; }
         [CommandOption("--batch-size <B>")] [Description("Examples per batch (≥ 1).")] [DefaultValue(8)] [ValidRange(1)]
         public int BatchSize { get; set; } = 8;
-        [CommandOption("--packing")] [Description("Pack several examples into each --max-length row instead of padding.")]
+        [CommandOption("--packing")] [Description("Pack several examples into each --max-length row instead of padding (each still attends only to itself, with its own positions).")]
         public bool Packing { get; set; }
         [CommandOption("--noise <P>")] [Description("Corrupt this share of training answers on purpose, in [[0, 1]], recorded in OUT/noise.jsonl (the label-noise study; pairs data only).")]
         [DefaultValue(0.0)] [ValidRange(0, 1)]

@@ -33,14 +33,17 @@ public abstract class AdaptedModel : ILanguageModel, IDisposable
     public virtual void SetTraining(bool on) => Base.train(on);
 
     /// <summary>Logits for a batch, including any virtual positions (PEFT's layout for prompt methods).</summary>
-    public virtual Tensor Forward(Tensor inputIds, Tensor? attentionMask = null) => Base.Forward(inputIds, attentionMask: attentionMask);
+    /// <param name="sequenceIds">[B, T] for packed rows (<see cref="TrainBatch.SequenceIds"/>): each example is
+    /// then computed as if alone (with its own view of any virtual tokens or prefix).</param>
+    public virtual Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? sequenceIds = null) =>
+        Base.Forward(inputIds, attentionMask: attentionMask, sequenceIds: sequenceIds);
 
     /// <summary>Number of virtual positions <see cref="Forward"/> puts before the real tokens.</summary>
     public virtual int VirtualTokens => 0;
 
     public Tensor Loss(TrainBatch batch)
     {
-        var logits = Forward(batch.InputIds, batch.AttentionMask);
+        var logits = Forward(batch.InputIds, batch.AttentionMask, batch.SequenceIds);
         var labels = batch.Labels;
         if (VirtualTokens > 0)
             labels = cat([full(labels.shape[0], VirtualTokens, CausalLmLoss.IgnoreIndex, ScalarType.Int64, labels.device), labels], 1);

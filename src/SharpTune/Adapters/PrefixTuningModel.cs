@@ -70,11 +70,13 @@ public sealed class PrefixTuningModel : AdaptedModel
         _transform?.train(on);
     }
 
-    public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null)
+    // Packed rows: the prefix sits in the cache, which every example of a row sees, and each example's
+    // positions restart at N (what it gets alone), so packing needs nothing beyond passing the sequence ids.
+    public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? sequenceIds = null)
     {
         var mask = WithPrefixMask(attentionMask ?? ones_like(inputIds));
         var cache = Seeded(inputIds.shape[0], differentiable: true);
-        return Base.Forward(inputIds, attentionMask: mask, cache: cache);
+        return Base.Forward(inputIds, attentionMask: mask, cache: cache, sequenceIds: sequenceIds);
     }
 
     public override KvCache NewCache(long batch)
@@ -92,7 +94,10 @@ public sealed class PrefixTuningModel : AdaptedModel
 
     public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PrefixValues, _transform is null ? null : _trainable, Settings);
 
-    /// <summary>PEFT in inference mode: the saved values are used directly (no projection).</summary>
+    /// <summary>
+    /// PEFT in inference mode: the saved values are used directly (no projection). A folder that also holds
+    /// SharpTune's encoder file is loaded with its projection instead (<see cref="AdapterIO.Load"/>).
+    /// </summary>
     public static PrefixTuningModel FromValues(CausalLM baseModel, PeftConfig settings, Tensor values)
     {
         var m = new PrefixTuningModel(baseModel, settings with { PrefixProjection = false });

@@ -79,10 +79,19 @@ public sealed class PromptTuningModel : AdaptedModel
         return (embeds, fullMask);
     }
 
-    public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null)
+    public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? sequenceIds = null)
     {
         var (embeds, mask) = Prepend(inputIds, attentionMask);
-        return Base.Forward(inputsEmbeds: embeds, attentionMask: mask);
+        if (sequenceIds is null) return Base.Forward(inputsEmbeds: embeds, attentionMask: mask);
+        // Packed rows: one copy of the virtual tokens serves every example of the row. The virtual tokens see
+        // only each other (causal), so their states do not depend on what follows; each example sees them and
+        // itself, at positions N… as when alone — exactly the unpacked computation, without N copies per example.
+        long b = inputIds.shape[0], n = VirtualTokens;
+        var device = inputIds.device;
+        var ids = cat([full(b, n, AttentionMask.Shared, ScalarType.Int64, device), sequenceIds.to(device).to_type(ScalarType.Int64)], 1);
+        var positions = cat([arange(n, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(b, n),
+            AttentionMask.PositionsWithin(sequenceIds.to(device)) + n], 1);
+        return Base.Forward(inputsEmbeds: embeds, attentionMask: mask, positionIds: positions, sequenceIds: ids);
     }
 
     public override Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache)
@@ -99,7 +108,10 @@ public sealed class PromptTuningModel : AdaptedModel
     // PEFT keeps only the computed embeddings; the encoder is saved beside them so training can continue.
     public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PromptEmbeddings, _encoder is null ? null : _trainable, Settings);
 
-    /// <summary>Loads PEFT's prompt_embeddings (P-tuning: as fixed embeddings, as PEFT does in inference mode).</summary>
+    /// <summary>
+    /// Loads PEFT's prompt_embeddings (P-tuning: as fixed embeddings, as PEFT does in inference mode). A folder that
+    /// also holds SharpTune's encoder file is loaded with its encoder instead (<see cref="AdapterIO.Load"/>).
+    /// </summary>
     public static PromptTuningModel FromEmbeddings(CausalLM baseModel, PeftConfig settings, Tensor embeddings)
     {
         var m = new PromptTuningModel(baseModel, settings with { PeftType = "PROMPT_TUNING", PromptTuningInit = "RANDOM" });

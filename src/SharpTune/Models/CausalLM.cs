@@ -34,26 +34,34 @@ public abstract class CausalLM : nn.Module, Generation.ILanguageModel
 
     /// <summary>Final hidden states [B, T, hidden].</summary>
     /// <param name="attentionMask">[B, past+T] of 1/0 (padding), or null when every token is real.</param>
-    /// <param name="positionIds">[B, T]; by default past..past+T−1, or HF's cumsum(mask)−1 under padding.</param>
+    /// <param name="positionIds">[B, T]; by default past..past+T−1, or HF's cumsum(mask)−1 under padding, or
+    /// past + the position inside each packed example.</param>
+    /// <param name="sequenceIds">[B, T] for rows packed with several examples (see <see cref="AttentionMask.Build"/>):
+    /// each example then attends only to itself (and to the cache) and its positions restart, so it gets the
+    /// logits it would get alone. Null: one sequence per row.</param>
     public Tensor ForwardHidden(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
-        Tensor? positionIds = null, KvCache? cache = null)
+        Tensor? positionIds = null, KvCache? cache = null, Tensor? sequenceIds = null)
     {
         var embeds = inputsEmbeds ?? EmbedTokens(inputIds ?? throw new ArgumentException("inputIds or inputsEmbeds is required"));
         long b = embeds.shape[0], t = embeds.shape[1], past = cache?.Length ?? 0;
         if (attentionMask is not null && attentionMask.shape[1] != past + t)
             throw new ArgumentException($"attention mask covers {attentionMask.shape[1]} positions, expected past {past} + new {t}");
         Tensor? padding = attentionMask is not null && attentionMask.min().item<long>() == 0 ? attentionMask : null;
-        positionIds ??= padding is null
+        if (sequenceIds is not null && (sequenceIds.shape[0] != b || sequenceIds.shape[1] != t))
+            throw new ArgumentException($"sequence ids have shape [{string.Join(",", sequenceIds.shape)}], expected [{b},{t}]");
+        positionIds ??= sequenceIds is not null
+            ? AttentionMask.PositionsWithin(sequenceIds.to(Device)) + past
+            : padding is null
             ? arange(past, past + t, dtype: ScalarType.Int64, device: Device).unsqueeze(0).expand(b, t)
             : DefaultPositions(padding, t);
-        var mask = AttentionMask.Build(b, t, past, padding, Config.SlidingWindow, DType, Device);
+        var mask = AttentionMask.Build(b, t, past, padding, Config.SlidingWindow, DType, Device, sequenceIds);
         return Body(embeds, positionIds, mask, cache);
     }
 
     /// <summary>Logits [B, T, vocab].</summary>
     public Tensor Forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
-        Tensor? positionIds = null, KvCache? cache = null)
-        => nn.functional.linear(ForwardHidden(inputIds, inputsEmbeds, attentionMask, positionIds, cache), OutputWeight);
+        Tensor? positionIds = null, KvCache? cache = null, Tensor? sequenceIds = null)
+        => nn.functional.linear(ForwardHidden(inputIds, inputsEmbeds, attentionMask, positionIds, cache, sequenceIds), OutputWeight);
 
     // As HF generate: position = number of real tokens before this one; padded slots get 1 (they are masked).
     private Tensor DefaultPositions(Tensor mask, long t)
