@@ -18,14 +18,15 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
         [CommandOption("--model <DIR>")] [Description("Base model folder (default: the shipped models/sharptune-base).")] public string? Model { get; set; }
         [CommandOption("--data <JSONL>")] [Description("Training pairs {id, source, summary} (default: ../shared/data/debian-descriptions/train.jsonl).")] public string? Data { get; set; }
         [CommandOption("--dev <JSONL>")] [Description("Held-out pairs (default: the dev.jsonl beside --data).")] public string? Dev { get; set; }
-        [CommandOption("--method <METHOD>")] [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.")] [DefaultValue("lora")]
+        [CommandOption("--method <METHOD>")] [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full, each with its own defaults (learning rate; prompt tuning starts from a text's embeddings; unfreeze trains the last 2 layers).")] [DefaultValue("lora")]
         [OneOf("prompt-tuning", "p-tuning", "prefix-tuning", "lora", "unfreeze", "full")]
         public string Method { get; set; } = "lora";
         [CommandOption("--rank <R>")] [Description("LoRA rank (≥ 1).")] [DefaultValue(8)] [ValidRange(1)] public int Rank { get; set; } = 8;
         [CommandOption("--train-examples <N>")] [Description("Training pairs to use, from the start of --data (≥ 1).")] [DefaultValue(2000)] [ValidRange(1)] public int TrainExamples { get; set; } = 2000;
         [CommandOption("--eval-examples <N>")] [Description("Held-out pairs to summarise before and after (≥ 1).")] [DefaultValue(100)] [ValidRange(1)] public int EvalExamples { get; set; } = 100;
         [CommandOption("--epochs <N>")] [Description("Passes over the training pairs (≥ 1).")] [DefaultValue(1)] [ValidRange(1)] public int Epochs { get; set; } = 1;
-        [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0).")] [DefaultValue(2e-3)] [ValidRange(0, MinOpen = true)] public double Lr { get; set; } = 2e-3;
+        [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0; default: the method's own, as for train: prompt-tuning 3e-2, p-tuning 3e-3, prefix-tuning 1e-2, lora 2e-3, unfreeze 1e-3, full 3e-4).")]
+        [ValidRange(0, MinOpen = true)] public double? Lr { get; set; }
         [CommandOption("--out <DIR>")] [Description("Output folder for the adapter, checkpoint and report.md (must not be an existing file).")] [DefaultValue("runs/demo")] [OutputPath]
         public string Out { get; set; } = "runs/demo";
         [CommandOption("--resume")] [Description("Continue the interrupted run in --out (an error when it has no checkpoint).")] public bool Resume { get; set; }
@@ -75,7 +76,7 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
         }
         var table = new Table().Title("ROUGE F1 on held-out descriptions").AddColumns("model", "ROUGE-1", "ROUGE-2", "ROUGE-L");
         table.AddRow("base", $"{outcome.Before.Rouge.Rouge1:F4}", $"{outcome.Before.Rouge.Rouge2:F4}", $"{outcome.Before.Rouge.RougeL:F4}");
-        table.AddRow($"+ {outcome.Training.Setup.Method} r={s.Rank}", $"{outcome.After.Rouge.Rouge1:F4}", $"{outcome.After.Rouge.Rouge2:F4}", $"{outcome.After.Rouge.RougeL:F4}");
+        table.AddRow($"+ {DemoRecipe.Describe(options)}", $"{outcome.After.Rouge.Rouge1:F4}", $"{outcome.After.Rouge.Rouge2:F4}", $"{outcome.After.Rouge.RougeL:F4}");
         console.Write(table);
         foreach (var i in new[] { 0, 1, 2 }.Where(i => i < outcome.Before.Items.Count))
         {

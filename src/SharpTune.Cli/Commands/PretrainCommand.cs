@@ -41,7 +41,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         var options = new PretrainOptions
         {
             ConfigPath = s.ModelConfig, TokenizerDir = s.Tokenizer, DataFiles = s.Data, DevFiles = s.DevData,
-            BlockSize = s.BlockSize, BatchSize = s.BatchSize, Device = s.Device, Trainer = s.ToTrainerOptions(),
+            BlockSize = s.BlockSize, BatchSize = s.BatchSize, Device = s.Device, Trainer = s.ToTrainerOptions(defaultLr: 1e-3),
         };
         var outcome = ProgressView.Run("pretrain", s.MaxSteps, progress => PretrainRecipe.Run(options, Console.WriteLine, progress, stop.Token));
         var r = outcome.Result;

@@ -42,12 +42,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(0.0)] [ValidRange(0, 1)]
         public double Noise { get; set; }
 
-        [CommandOption("--method <METHOD>")] [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.")] [DefaultValue("lora")]
+        [CommandOption("--method <METHOD>")]
+        [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full. Each has its own defaults: --lr (see --lr), prompt tuning's --init text, unfreeze's --last-layers 2.")]
+        [DefaultValue("lora")]
         [OneOf("prompt-tuning", "p-tuning", "prefix-tuning", "lora", "unfreeze", "full")]
         public string Method { get; set; } = "lora";
         [CommandOption("--virtual-tokens <N>")] [Description("Prompt/p/prefix tuning: number of virtual tokens (≥ 1).")] [DefaultValue(20)] [ValidRange(1)]
         public int VirtualTokens { get; set; } = 20;
-        [CommandOption("--init-text <TEXT>")] [Description("Prompt tuning: initialise from this text's embeddings (default: random).")]
+        [CommandOption("--init <KIND>")] [Description("Prompt tuning: text (virtual tokens start as a phrase's token embeddings, see --init-text) or random (PEFT's N(0, 1), far larger than real embeddings; wants --lr near 0.3).")]
+        [DefaultValue("text")] [OneOf("text", "random")]
+        public string Init { get; set; } = "text";
+        [CommandOption("--init-text <TEXT>")] [Description("Prompt tuning, --init text: the phrase (default: \"" + MethodDefaults.PromptInitText + "\").")]
         public string? InitText { get; set; }
         [CommandOption("--encoder <KIND>")] [Description("P-tuning encoder: mlp or lstm.")] [DefaultValue("mlp")] [OneOf("mlp", "lstm")]
         public string Encoder { get; set; } = "mlp";
@@ -67,7 +72,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public bool Rslora { get; set; }
         [CommandOption("--dora")] [Description("LoRA: weight-decomposed (DoRA) update.")]
         public bool Dora { get; set; }
-        [CommandOption("--last-layers <N>")] [Description("Unfreeze: train the last N transformer layers (≥ 0).")] [DefaultValue(0)] [ValidRange(0)]
+        [CommandOption("--last-layers <N>")] [Description("Unfreeze: train the last N transformer layers (≥ 0; with no --layers, --unfreeze or --embeddings either, 2).")] [DefaultValue(0)] [ValidRange(0)]
         public int LastLayers { get; set; }
         [CommandOption("--layers <RANGES>")] [Description("Unfreeze: layer indices to train, e.g. 0-3,10.")]
         public string? Layers { get; set; }
@@ -82,24 +87,25 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Model == "" || Data == "" ? Spectre.Console.ValidationResult.Error("--model DIR and --data JSONL are required")
             : Template is not null && !Template.Contains("{source}") && !Template.Contains("{source_indented}")
                 ? Spectre.Console.ValidationResult.Error($"--template {Errors.OneLine(Template)}: must contain {{source}} or {{source_indented}} (where the text goes)")
+            : Init == "random" && InitText is not null ? Spectre.Console.ValidationResult.Error("--init-text needs --init text (random init uses no text)")
             : base.Validate();
 
         public FineTuneOptions ToOptions() => new()
         {
             ModelDir = Model, TokenizerDir = Tokenizer, DataPath = Data, DevPath = Dev, DevLimit = DevLimit, BatchSize = BatchSize, Packing = Packing, Device = Device,
-            Method = new MethodOptions
+            Method = MethodDefaults.Apply(new MethodOptions
             {
                 Method = Method, VirtualTokens = VirtualTokens, InitText = InitText, Encoder = Encoder, EncoderHidden = EncoderHidden, PrefixProjection = PrefixProjection,
                 Rank = Rank, Alpha = Alpha, Dropout = LoraDropout, Targets = Targets, Rslora = Rslora, Dora = Dora,
                 LastLayers = LastLayers, Layers = Layers, Unfreeze = Unfreeze, Embeddings = Embeddings,
-            },
+            }, randomInit: Init == "random"),
             Data = new SftDataOptions
             {
                 Format = Enum.Parse<SftFormat>(Format, ignoreCase: true),
                 PairTemplate = Template ?? SftDataOptions.DefaultPairTemplate, MaxLength = MaxLength, Overflow = Overflow,
                 Limit = Limit,
             },
-            Trainer = ToTrainerOptions(),
+            Trainer = ToTrainerOptions(MethodDefaults.LearningRate(Method)),
             Noise = Noise,
         };
     }

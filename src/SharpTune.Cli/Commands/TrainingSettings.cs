@@ -19,8 +19,10 @@ public class TrainingSettings : CheckedSettings
     [CommandOption("--max-steps <N>")] [Description("Optimizer steps to train (≥ 1).")] [DefaultValue(1000L)] [ValidRange(1)]
     public long MaxSteps { get; set; } = 1000;
 
-    [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0).")] [DefaultValue(1e-3)] [ValidRange(0, MinOpen = true)]
-    public double Lr { get; set; } = 1e-3;
+    [CommandOption("--lr <LR>")]
+    [Description("Peak learning rate (> 0). Default: train uses the method's own (prompt-tuning 3e-2, p-tuning 3e-3, prefix-tuning 1e-2, lora 2e-3, unfreeze 1e-3, full 3e-4); pretrain 1e-3.")]
+    [ValidRange(0, MinOpen = true)]
+    public double? Lr { get; set; }
 
     [CommandOption("--weight-decay <WD>")] [Description("AdamW weight decay (≥ 0; never applied to norms and biases).")] [DefaultValue(0.01)] [ValidRange(0)]
     public double WeightDecay { get; set; } = 0.01;
@@ -62,9 +64,10 @@ public class TrainingSettings : CheckedSettings
     [CommandOption("--device <DEVICE>")] [Description("cpu, cuda or cuda:N.")] [DefaultValue("cpu")] [Matches(ModelSettings.DevicePattern, "cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";
 
-    public TrainerOptions ToTrainerOptions() => new()
+    /// <summary>The trainer's options; <paramref name="defaultLr"/> applies when --lr is not given (train: the method's own).</summary>
+    public TrainerOptions ToTrainerOptions(double defaultLr) => new()
     {
-        OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr, WeightDecay = WeightDecay, WarmupSteps = Warmup, Schedule = Schedule,
+        OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr ?? defaultLr, WeightDecay = WeightDecay, WarmupSteps = Warmup, Schedule = Schedule,
         MinLrRatio = MinLrRatio, GradientAccumulation = GradAccum, MaxGradNorm = MaxGradNorm, Seed = Seed, EvalEvery = EvalEvery,
         EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume, Force = Force,
     };

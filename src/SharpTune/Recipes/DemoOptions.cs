@@ -12,7 +12,8 @@ public sealed record DemoOptions
     public int EvalExamples { get; init; } = 100;
     public int Epochs { get; init; } = 1;
     public int BatchSize { get; init; } = 8;
-    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Peak learning rate; null: the method's own (<see cref="Adapters.MethodDefaults.LearningRate"/>).</summary>
+    public double? LearningRate { get; init; }
     public int MaxLength { get; init; } = 320;
     public int Seed { get; init; }
     public string OutDir { get; init; } = Path.Combine("runs", "demo");

@@ -55,15 +55,19 @@ public static class DemoRecipe
             before = SummaryEvaluator.Run(baseModel, tok, evalSet, template, maxPrompt, onDone: n => ui.Evaluating("base", n, evalSet.Count), cancel: cancel);
 
         long steps = (long)Math.Ceiling((double)sample.Count / o.BatchSize) * o.Epochs;
-        ui.Stage($"fine-tuning ({o.Method}, rank {o.Rank}) on {sample.Count} pairs for {steps} steps");
+        // Each method trains with its own defaults (learning rate, prompt tuning's text init, unfreeze's layers):
+        // one rate for all would leave prompt tuning unmoved and push full fine-tuning too hard.
+        double lr = o.LearningRate ?? MethodDefaults.LearningRate(o.Method);
+        var method = MethodDefaults.Apply(new MethodOptions { Method = o.Method, Rank = o.Rank, Alpha = 2 * o.Rank, Dropout = 0.05, Targets = "all-linear", VirtualTokens = 20 });
+        ui.Stage($"fine-tuning ({Describe(o)}, lr {lr:G3}) on {sample.Count} pairs for {steps} steps");
         var training = FineTuneRecipe.Run(new FineTuneOptions
         {
             ModelDir = o.ModelDir, DataPath = subset, BatchSize = o.BatchSize, Device = o.Device,
-            Method = new MethodOptions { Method = o.Method, Rank = o.Rank, Alpha = 2 * o.Rank, Dropout = 0.05, Targets = "all-linear", LastLayers = 2, VirtualTokens = 20 },
+            Method = method,
             Data = new SftDataOptions { PairTemplate = template, MaxLength = o.MaxLength, Overflow = "truncate" },
             Trainer = new TrainerOptions
             {
-                OutDir = adapterDir, MaxSteps = steps, LearningRate = o.LearningRate, WarmupSteps = Math.Min(20, steps / 10), Schedule = "cosine",
+                OutDir = adapterDir, MaxSteps = steps, LearningRate = lr, WarmupSteps = Math.Min(20, steps / 10), Schedule = "cosine",
                 MinLrRatio = 0.1, Seed = o.Seed, CheckpointEvery = 50, Resume = o.Resume, WeightDecay = 0.0,
             },
         }, ui.Setup, ui.Training, cancel);
@@ -94,7 +98,7 @@ public static class DemoRecipe
     {
         var md = new StringBuilder();
         md.AppendLine("# SharpTune demo report").AppendLine();
-        md.AppendLine($"Base `{o.ModelDir}`, method **{training.Setup.Method}** (rank {o.Rank}), {training.Setup.Examples} training pairs from `{o.TrainPath}`, " +
+        md.AppendLine($"Base `{o.ModelDir}`, method **{Describe(o)}**, learning rate {o.LearningRate ?? MethodDefaults.LearningRate(o.Method):G3}, {training.Setup.Examples} training pairs from `{o.TrainPath}`, " +
                       $"{before.Items.Count} held-out pairs from `{o.DevPath}`. Trainable parameters {training.Setup.TrainableParameters:N0} of {training.Setup.TotalParameters:N0}; " +
                       $"{training.Result.Steps} steps in {training.Result.Elapsed:hh\\:mm\\:ss}; training loss {training.Result.Losses.FirstOrDefault():F3} → {training.Result.Losses.LastOrDefault():F3}.").AppendLine();
         md.AppendLine("| model | ROUGE-1 | ROUGE-2 | ROUGE-L |").AppendLine("|---|---|---|---|");
@@ -121,6 +125,9 @@ public static class DemoRecipe
             examples = before.Items.Select((it, i) => new { id = it.Pair.Id, reference = it.Pair.Summary, base_output = it.Generated, tuned_output = after?.Items[i].Generated }),
         }, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    /// <summary>The method as the report names it: LoRA with its rank.</summary>
+    public static string Describe(DemoOptions o) => o.Method == "lora" ? $"lora, rank {o.Rank}" : o.Method;
 
     public static string Excerpt(string s, int n) => s.Length <= n ? s.Replace('\n', ' ') : s[..n].Replace('\n', ' ') + "…";
 }
