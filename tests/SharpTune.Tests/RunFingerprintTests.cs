@@ -111,7 +111,7 @@ public class RunFingerprintTests
         var data = TinyFixture.DataFile(8);
         string[] args = ["train", "--model", TinyFixture.ModelDir, "--data", data, "--out", dir, "--max-steps", "2", "--batch-size", "4",
             "--max-length", "256", "--rank", "2", "--checkpoint-every", "0"];
-        var (code, _, err) = CliRunner.Run(args);
+        var (code, _, err) = CliRunner.Run([.. args, "--lr", "0.001"]);
         Assert.True(code == 0, err);
 
         (code, _, err) = CliRunner.Run([.. args, "--resume", "--lr", "0.002"]);
@@ -119,7 +119,7 @@ public class RunFingerprintTests
         var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"{dir}: --resume with a different run than the checkpoint's (--lr 0.001 → 0.002)", line);
 
-        (code, var output, err) = CliRunner.Run([.. args, "--resume"]);
+        (code, var output, err) = CliRunner.Run([.. args, "--resume", "--lr", "0.001"]);
         Assert.True(code == 0, err);
         Assert.Contains("finished at step 2", output);
     }
