@@ -61,19 +61,14 @@ public static class FineTuneRecipe
             ["truncated_examples"] = overflow.Truncated, ["skipped_examples"] = overflow.Skipped,
             ["options"] = o, ["fingerprint"] = fingerprint,
         };
-        WriteRun(o.Trainer.OutDir, run);
+        RunJson.Write(o.Trainer.OutDir, run);
         onSetup?.Invoke(setup);
 
         var trainer = new Trainer(adapted.Trainable, adapted.Loss, adapted.SetTraining, batches,
             dev is null ? null : () => SftBatchSource.Sequential(dev, o.BatchSize, pad, device), o.Trainer with { Fingerprint = fingerprint });
         var result = trainer.Run(progress, cancel);
         // How it ended, and which step the saved adapter/model is (the best dev loss when evaluating, else the last).
-        run["steps"] = result.Steps;
-        run["best_step"] = result.BestStep;
-        run["best_eval_loss"] = result.BestEvalLoss;
-        run["stopped_early"] = result.StoppedEarly;
-        run["cancelled"] = result.Cancelled;
-        WriteRun(o.Trainer.OutDir, run);
+        RunJson.WriteOutcome(o.Trainer.OutDir, run, result);
         adapted.Save(o.Trainer.OutDir);
         new TaskSettings { PairTemplate = o.Data.PairTemplate, MaxLength = o.Data.MaxLength, NoiseRecord = o.Noise > 0 ? LabelNoise.RecordFileName : null }.Save(o.Trainer.OutDir);
         if (adapted is FineTuneModel)
@@ -83,8 +78,6 @@ public static class FineTuneRecipe
         return new Outcome(setup, result);
     }
 
-    private static void WriteRun(string outDir, Dictionary<string, object?> run) =>
-        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
 
     /// <summary>CLI names of the options (flattened paths of <see cref="FineTuneOptions"/>), for the fingerprint and its messages.</summary>
     private static readonly Dictionary<string, string> OptionNames = new Dictionary<string, string>

@@ -46,16 +46,11 @@ public static class PretrainRecipe
         int evalBatches = Math.Max(1, o.EvalBlocks / 8);
         OutputFolder.StartRun(o.Trainer.OutDir, o.Trainer.Resume, o.Trainer.Force, inputs);
         var run = new Dictionary<string, object?> { ["parameters"] = model.ParameterCount(), ["corpus_tokens"] = train.TotalTokens, ["options"] = o, ["fingerprint"] = fingerprint };
-        WriteRun(o.Trainer.OutDir, run);
+        RunJson.Write(o.Trainer.OutDir, run);
         var trainer = new Trainer(trainable, b => CausalLmLoss.Compute(model.Forward(b.InputIds), b.Labels), t => model.train(t), train,
             dev is null ? null : () => dev.Sequential().Take(evalBatches), o.Trainer with { Fingerprint = fingerprint });
         var result = trainer.Run(progress, cancel);
-        run["steps"] = result.Steps;
-        run["best_step"] = result.BestStep;
-        run["best_eval_loss"] = result.BestEvalLoss;
-        run["stopped_early"] = result.StoppedEarly;
-        run["cancelled"] = result.Cancelled;
-        WriteRun(o.Trainer.OutDir, run);
+        RunJson.WriteOutcome(o.Trainer.OutDir, run, result);
 
         double? devLoss = dev is null ? null : CorpusPerplexity.Compute(model, dev).Loss;
         ModelIO.Save(model, o.Trainer.OutDir);
@@ -68,8 +63,6 @@ public static class PretrainRecipe
         return outcome;
     }
 
-    private static void WriteRun(string outDir, Dictionary<string, object?> run) =>
-        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
 
     /// <summary>
     /// What defines this run (see <see cref="RunFingerprint"/>): the options except paths, device and what
