@@ -57,9 +57,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         var device = Devices.Parse(s.Device);
         var tok = Tokenizer.Load(s.Adapter is not null && File.Exists(Path.Combine(s.Adapter, Tokenizer.FileName)) ? s.Adapter : s.Model);
-        using var baseModel = ModelIO.Load(s.Adapter is not null && !AdapterIO.IsAdapterFolder(s.Adapter) ? s.Adapter : s.Model, device, ModelIO.ParseDType(s.DType));
-        using var adapted = s.Adapter is not null && AdapterIO.IsAdapterFolder(s.Adapter) ? AdapterIO.Load(s.Adapter, baseModel) : null;
-        Generation.ILanguageModel model = adapted is not null ? adapted : baseModel;
+        using var trained = TrainedModel.Load(s.Model, s.Adapter, device, ModelIO.ParseDType(s.DType));
+        var (model, baseModel) = (trained.Model, trained.Base);
         var options = new EvalOptions
         {
             PairTemplate = template, MaxPromptTokens = Math.Min(task.MaxLength, baseModel.Config.MaxPositions) - task.MaxNewTokens - 8,

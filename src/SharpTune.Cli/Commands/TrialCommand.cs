@@ -54,10 +54,8 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
 
         var device = Devices.Parse(s.Device);
         var tok = Tokenizer.Load(s.Tokenizer ?? s.Model);
-        bool adapter = AdapterIO.IsAdapterFolder(s.Out);
-        using var baseModel = ModelIO.Load(adapter ? s.Model : s.Out, device);
-        using var adapted = adapter ? AdapterIO.Load(s.Out, baseModel) : null;
-        ILanguageModel model = adapted is not null ? adapted : baseModel;
+        using var trained = TrainedModel.Load(s.Model, s.Out, device);
+        var (model, baseModel) = (trained.Model, trained.Base);
         var template = options.Data.PairTemplate;
         var noisePath = Path.Combine(s.Out, LabelNoise.RecordFileName);
         var eval = MetricsEvaluator.Run(model, tok, evalPairs, new EvalOptions

@@ -76,18 +76,9 @@ public static class DemoRecipe
         if (!training.Result.Cancelled)
         {
             ui.Stage("scoring the fine-tuned model on the same descriptions");
-            using var baseModel = ModelIO.Load(o.ModelDir, device);
             // Full/unfreeze runs write a whole model; adapters load onto the base.
-            if (AdapterIO.IsAdapterFolder(adapterDir))
-            {
-                using var adapted = AdapterIO.Load(adapterDir, baseModel);
-                after = SummaryEvaluator.Run(adapted, tok, evalSet, template, maxPrompt, onDone: n => ui.Evaluating("tuned", n, evalSet.Count), cancel: cancel);
-            }
-            else
-            {
-                using var tuned = ModelIO.Load(adapterDir, device);
-                after = SummaryEvaluator.Run(tuned, tok, evalSet, template, maxPrompt, onDone: n => ui.Evaluating("tuned", n, evalSet.Count), cancel: cancel);
-            }
+            using var tuned = TrainedModel.Load(o.ModelDir, adapterDir, device);
+            after = SummaryEvaluator.Run(tuned.Model, tok, evalSet, template, maxPrompt, onDone: n => ui.Evaluating("tuned", n, evalSet.Count), cancel: cancel);
         }
         var reportPath = Path.Combine(o.OutDir, "report.md");
         WriteReport(o, before, after, training, reportPath);
