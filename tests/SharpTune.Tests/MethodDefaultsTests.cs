@@ -94,6 +94,20 @@ public class MethodDefaultsTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("--init-text needs --init text", err);
     }
 
+    [Fact]
+    public void TheMethodStudyTunesEachMethodsRateAroundItsDefault()
+    {
+        var plan = SharpTune.Study.Sweeps.SweepFile.Load(Path.Combine(Shared.RepoRoot, "configs", "study", "methods.yaml"));
+        var byMethod = plan.Trials.GroupBy(t => t.Settings["method"]).ToDictionary(g => g.Key, g => g.Select(t => double.Parse(t.Settings["lr"], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList());
+        Assert.Equal(MethodOptions.Names.Order(), byMethod.Keys.Order());
+        foreach (var (method, rates) in byMethod)
+        {
+            Assert.Equal(3, rates.Count);
+            Assert.Equal(MethodDefaults.LearningRate(method), rates[1]);
+            Assert.InRange(rates[2] / rates[0], 4, 12); // a factor of 2–3.5 either side
+        }
+    }
+
     // ---- the gradient path through the virtual tokens ----
 
     /// <summary>
