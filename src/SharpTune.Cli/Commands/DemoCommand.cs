@@ -25,7 +25,7 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
         [CommandOption("--train-examples <N>")] [Description("Training pairs to use, from the start of --data (≥ 1).")] [DefaultValue(2000)] [ValidRange(1)] public int TrainExamples { get; set; } = 2000;
         [CommandOption("--eval-examples <N>")] [Description("Held-out pairs to summarise before and after (≥ 1).")] [DefaultValue(100)] [ValidRange(1)] public int EvalExamples { get; set; } = 100;
         [CommandOption("--epochs <N>")] [Description("Passes over the training pairs (≥ 1).")] [DefaultValue(1)] [ValidRange(1)] public int Epochs { get; set; } = 1;
-        [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0; default: the method's own, as for train: prompt-tuning 3e-2, p-tuning 3e-3, prefix-tuning 1e-2, lora 2e-3, unfreeze 1e-3, full 3e-4).")]
+        [CommandOption("--lr <LR>")] [Description("Peak learning rate (> 0; default: the method's own, as for train: prompt-tuning 3e-1, p-tuning 1e-2, prefix-tuning 3e-1, lora 2e-3, unfreeze 1e-3, full 3e-4).")]
         [ValidRange(0, MinOpen = true)] public double? Lr { get; set; }
         [CommandOption("--out <DIR>")] [Description("Output folder for the adapter, checkpoint and report.md (must not be an existing file).")] [DefaultValue("runs/demo")] [OutputPath]
         public string Out { get; set; } = "runs/demo";

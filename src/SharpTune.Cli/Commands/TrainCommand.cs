@@ -43,13 +43,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public double Noise { get; set; }
 
         [CommandOption("--method <METHOD>")]
-        [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full. Each has its own defaults: --lr (see --lr), prompt tuning's --init text, unfreeze's --last-layers 2.")]
+        [Description("prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full. Each has its own defaults: --lr and --warmup (see them), prompt tuning's --init text, unfreeze's --last-layers 2.")]
         [DefaultValue("lora")]
         [OneOf("prompt-tuning", "p-tuning", "prefix-tuning", "lora", "unfreeze", "full")]
         public string Method { get; set; } = "lora";
         [CommandOption("--virtual-tokens <N>")] [Description("Prompt/p/prefix tuning: number of virtual tokens (≥ 1).")] [DefaultValue(20)] [ValidRange(1)]
         public int VirtualTokens { get; set; } = 20;
-        [CommandOption("--init <KIND>")] [Description("Prompt tuning: text (virtual tokens start as a phrase's token embeddings, see --init-text) or random (PEFT's N(0, 1), far larger than real embeddings; wants --lr near 0.3).")]
+        [CommandOption("--init <KIND>")] [Description("Prompt tuning: text (virtual tokens start as a phrase's token embeddings, see --init-text) or random (PEFT's N(0, 1), 14× the shipped base's embeddings; wants --lr near 1).")]
         [DefaultValue("text")] [OneOf("text", "random")]
         public string Init { get; set; } = "text";
         [CommandOption("--init-text <TEXT>")] [Description("Prompt tuning, --init text: the phrase (default: \"" + MethodDefaults.PromptInitText + "\").")]
@@ -105,7 +105,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 PairTemplate = Template ?? SftDataOptions.DefaultPairTemplate, MaxLength = MaxLength, Overflow = Overflow,
                 Limit = Limit,
             },
-            Trainer = ToTrainerOptions(MethodDefaults.LearningRate(Method)),
+            Trainer = ToTrainerOptions(MethodDefaults.LearningRate(Method), MethodDefaults.WarmupSteps(Method, MaxSteps)),
             Noise = Noise,
         };
     }

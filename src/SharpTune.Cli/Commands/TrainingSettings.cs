@@ -20,15 +20,17 @@ public class TrainingSettings : CheckedSettings
     public long MaxSteps { get; set; } = 1000;
 
     [CommandOption("--lr <LR>")]
-    [Description("Peak learning rate (> 0). Default: train uses the method's own (prompt-tuning 3e-2, p-tuning 3e-3, prefix-tuning 1e-2, lora 2e-3, unfreeze 1e-3, full 3e-4); pretrain 1e-3.")]
+    [Description("Peak learning rate (> 0). Default: train uses the method's own (prompt-tuning 3e-1, p-tuning 1e-2, prefix-tuning 3e-1, lora 2e-3, unfreeze 1e-3, full 3e-4); pretrain 1e-3.")]
     [ValidRange(0, MinOpen = true)]
     public double? Lr { get; set; }
 
     [CommandOption("--weight-decay <WD>")] [Description("AdamW weight decay (≥ 0; never applied to norms and biases).")] [DefaultValue(0.01)] [ValidRange(0)]
     public double WeightDecay { get; set; } = 0.01;
 
-    [CommandOption("--warmup <STEPS>")] [Description("Linear warm-up steps (≥ 0, at most --max-steps).")] [DefaultValue(0L)] [ValidRange(0)]
-    public long Warmup { get; set; }
+    [CommandOption("--warmup <STEPS>")]
+    [Description("Linear warm-up steps (≥ 0, at most --max-steps). Default: train warms the prompt methods (prompt-tuning, p-tuning, prefix-tuning) up over 10% of --max-steps, the others not at all; pretrain 0.")]
+    [ValidRange(0)]
+    public long? Warmup { get; set; }
 
     [CommandOption("--schedule <KIND>")] [Description("Learning-rate schedule after warm-up: constant, linear or cosine.")] [DefaultValue("cosine")]
     [OneOf("constant", "linear", "cosine")]
@@ -64,10 +66,10 @@ public class TrainingSettings : CheckedSettings
     [CommandOption("--device <DEVICE>")] [Description("cpu, cuda or cuda:N.")] [DefaultValue("cpu")] [Matches(ModelSettings.DevicePattern, "cpu, cuda or cuda:N")]
     public string Device { get; set; } = "cpu";
 
-    /// <summary>The trainer's options; <paramref name="defaultLr"/> applies when --lr is not given (train: the method's own).</summary>
-    public TrainerOptions ToTrainerOptions(double defaultLr) => new()
+    /// <summary>The trainer's options; the defaults apply when --lr or --warmup is not given (train: the method's own).</summary>
+    public TrainerOptions ToTrainerOptions(double defaultLr, long defaultWarmup = 0) => new()
     {
-        OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr ?? defaultLr, WeightDecay = WeightDecay, WarmupSteps = Warmup, Schedule = Schedule,
+        OutDir = Out, MaxSteps = MaxSteps, LearningRate = Lr ?? defaultLr, WeightDecay = WeightDecay, WarmupSteps = Warmup ?? defaultWarmup, Schedule = Schedule,
         MinLrRatio = MinLrRatio, GradientAccumulation = GradAccum, MaxGradNorm = MaxGradNorm, Seed = Seed, EvalEvery = EvalEvery,
         EarlyStoppingPatience = EarlyStopping, CheckpointEvery = CheckpointEvery, Resume = Resume, Force = Force,
     };
