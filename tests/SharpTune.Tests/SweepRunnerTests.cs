@@ -64,4 +64,29 @@ public class SweepRunnerTests
         new SweepRunner(third).Run(Plan("4", "8", "16"), dir, resume: true);
         Assert.Empty(third.Calls);
     }
+
+    [Fact]
+    public void OnlyRunsTheSelectedTrialsAndLeavesTheRestPendingForALaterResume()
+    {
+        var dir = Path.Combine(Shared.TempDir(), "sweep");
+        var plan = Plan("4", "8", "16");
+        var first = new FakeExecutor();
+        var records = new SweepRunner(first).Run(plan, dir, resume: false, only: t => t.Settings["rank"] != "8");
+        Assert.Equal([("4", false), ("16", false)], first.Calls);
+        Assert.Equal([TrialStatus.Finished, TrialStatus.Pending, TrialStatus.Finished], records.Select(r => r.Status));
+        Assert.Equal(TrialStatus.Pending, TrialsFile.Read(dir).Single(r => r.Settings["rank"] == "8").Status);
+        var second = new FakeExecutor();
+        new SweepRunner(second).Run(plan, dir, resume: true);
+        Assert.Equal([("8", false)], second.Calls);
+    }
+
+    [Fact]
+    public void OnlyRefusesASettingNoTrialHas()
+    {
+        var e = Assert.Throws<SharpTuneException>(() => SharpTune.Cli.Commands.SweepCommand.Only(["sed=1"], Plan("4", "8")));
+        Assert.Contains("--only sed=1", e.Message);
+        Assert.Contains("rank", e.Message);
+        var keep = SharpTune.Cli.Commands.SweepCommand.Only(["rank=4,16"], Plan("4", "8"));
+        Assert.Equal([true, false], Plan("4", "8").Trials.Select(keep));
+    }
 }

@@ -30,13 +30,16 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public int? EvalLimit { get; set; }
         [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs each trial plants the injection suite in (≥ 0; 0 skips it).")] [ValidRange(0)]
         public int? EvalInjectionLimit { get; set; }
+        [CommandOption("--only <NAME=V1,V2>")] [Description("Run only the trials with one of these values (repeatable; all must match), e.g. --only seed=1; the rest stay pending for a later --resume.")]
+        public string[] Only { get; set; } = [];
+
         [CommandOption("--dry-run")] [Description("Print the trials (ids and the settings that vary) and stop; nothing is written.")]
         public bool DryRun { get; set; }
         [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: $SHARPTUNE_STORE, else runs/sharptune.db).")]
         public string? Store { get; set; }
 
         // The sweep's own options; every other option with a non-default value is a base setting of every trial.
-        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run"];
+        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run", "only"];
 
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
@@ -47,11 +50,12 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
         var plan = Plan(s);
+        var only = Only(s.Only, plan);
         if (s.DryRun)
         {
             var varying = Varying(plan);
             Console.WriteLine($"sweep {plan.Name}: {plan.Trials.Count} trials");
-            foreach (var t in plan.Trials)
+            foreach (var t in plan.Trials.Where(only))
                 Console.WriteLine($"{t.Id(plan.Name)} {string.Join(' ', t.Settings.Where(kv => varying.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))}");
             return 0;
         }
@@ -71,7 +75,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
                     _ => $"failed: {t.Error}",
                 };
                 Console.WriteLine($"[{p.Done}/{p.Total}] {t.Id} {string.Join(' ', t.Settings.Where(kv => Varying(plan).Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}"))}: {what}");
-            }, stop.Token);
+            }, stop.Token, only);
             Console.WriteLine($"{records.Count(r => r.Status == TrialStatus.Finished)} finished, {records.Count(r => r.Status == TrialStatus.Failed)} failed; {TrialsFile.PathIn(s.Out)}");
             return 0;
         }
@@ -80,6 +84,22 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             Console.Error.WriteLine($"stopped; continue with: sharptune sweep … --out {s.Out} --resume");
             return stop.ExitCode;
         }
+    }
+
+    /// <summary>--only NAME=V1,V2 (repeatable): a trial runs when, for every NAME, its setting is one of the values.</summary>
+    public static Func<TrialSpec, bool> Only(IEnumerable<string> filters, SweepPlan plan)
+    {
+        var rules = new List<(string Key, HashSet<string> Values)>();
+        foreach (var f in filters)
+        {
+            int eq = f.IndexOf('=');
+            if (eq <= 0 || eq == f.Length - 1) throw new SharpTuneException($"--only {f}: expected NAME=V1,V2,…");
+            var key = SweepFile.Normalise(f[..eq]);
+            if (!plan.Trials.Any(t => t.Settings.ContainsKey(key)))
+                throw new SharpTuneException($"--only {f}: no trial of sweep '{plan.Name}' sets '{key}' (its settings: {string.Join(", ", plan.Trials.SelectMany(t => t.Settings.Keys).Distinct().Order())})");
+            rules.Add((key, f[(eq + 1)..].Split(',').Select(v => v.Trim()).ToHashSet()));
+        }
+        return t => rules.All(r => t.Settings.TryGetValue(r.Key, out var v) && r.Values.Contains(v));
     }
 
     private static HashSet<string> Varying(SweepPlan plan) =>

@@ -8,12 +8,15 @@ namespace SharpTune.Study.Sweeps;
 /// SWEEP/trials.jsonl and in the experiment store as it goes: pending → running → finished | failed. A failed trial
 /// is recorded with its error and the sweep goes on. With <c>resume</c> a killed sweep keeps every finished (and
 /// failed) trial and continues the one that was running from its checkpoint; a finished trial never runs twice.
+/// <c>only</c> runs just the trials it selects this time (e.g. seed 1 of every point first, so a study cut short
+/// still has every axis); the others stay pending in trials.jsonl for a later run.
 /// </summary>
 public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store = null, string? codeVersion = null)
 {
     public sealed record Progress(int Done, int Total, TrialRecord Trial);
 
-    public IReadOnlyList<TrialRecord> Run(SweepPlan plan, string outDir, bool resume, Action<Progress>? progress = null, CancellationToken cancel = default)
+    public IReadOnlyList<TrialRecord> Run(SweepPlan plan, string outDir, bool resume, Action<Progress>? progress = null, CancellationToken cancel = default,
+                                        Func<TrialSpec, bool>? only = null)
     {
         var planPath = Path.Combine(outDir, "sweep.json");
         var existing = new Dictionary<string, TrialRecord>();
@@ -41,6 +44,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
         for (int i = 0; i < records.Count; i++)
         {
             if (records[i].Status is TrialStatus.Finished or TrialStatus.Failed) continue;
+            if (only is not null && !only(plan.Trials[i])) continue;
             cancel.ThrowIfCancellationRequested();
             bool wasRunning = records[i].Status == TrialStatus.Running;
             records[i] = records[i] with { Status = TrialStatus.Running, StartedAt = records[i].StartedAt ?? DateTimeOffset.UtcNow, Error = null };
