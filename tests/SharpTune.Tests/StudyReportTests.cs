@@ -435,4 +435,54 @@ public class StudyReportTests
         Assert.Equal(expectedDesc, desc.Ids.Take(expectedDesc.Count));
         Assert.Equal(["failed-1", "running-1"], desc.Ids.Skip(expectedDesc.Count));
     }
+
+    [Fact]
+    public void TheReportWritesEveryTrialAsCsvAndJsonlBesideThePage()
+    {
+        var trials = new List<TrialRecord>
+        {
+            Trial("a1", new TrialMetrics { Examples = 100, RougeL = 0.25, Chrf = 21.5, InjectionCells = new Dictionary<string, double> { ["format/end"] = 0.1 } }, ("rank", "8"), ("seed", "1")),
+            Trial("b2", null, ("rank", "16"), ("seed", "1"), ("note", "a, \"quoted\" value")),
+        };
+        var outDir = Shared.TempDir();
+        StudyReport.Write(trials, new ReportOptions { TunedKeys = [] }, outDir);
+        // Read back with a plain RFC 4180 split (not CsvHelper) so a quoting mistake shows.
+        var lines = File.ReadAllLines(Path.Combine(outDir, TrialsExport.CsvFile));
+        Assert.Equal(3, lines.Length);
+        var header = lines[0].Split(',');
+        Assert.Equal(["id", "sweep", "status", "note", "rank", "seed", "best_step"], header[..7]);
+        string Cell(int row, string column) => Rfc4180(lines[row])[Array.IndexOf(header, column)];
+        Assert.Equal("0.25", Cell(1, "rougeL"));
+        Assert.Equal("21.5", Cell(1, "chrf"));
+        Assert.Equal("0.1", Cell(1, "injection_cells.format/end"));
+        Assert.Equal("finished", Cell(1, "status"));
+        Assert.Equal("failed", Cell(2, "status"));
+        Assert.Equal("a, \"quoted\" value", Cell(2, "note"));
+        Assert.Equal("", Cell(2, "rougeL"));
+        var back = TrialsFile.Read(outDir);
+        Assert.Equal(["a1", "b2"], back.Select(t => t.Id));
+        Assert.Equal(0.25, back[0].Metrics!.RougeL);
+    }
+
+    private static string[] Rfc4180(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else cell.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells.ToArray();
+    }
 }

@@ -22,6 +22,7 @@ public static class StudyReport
             AtomicFile.WriteAllBytes(Path.Combine(outDir, f.FileName), f.Png!);
         var index = Path.Combine(outDir, IndexFile);
         AtomicFile.WriteAllText(index, ReportPage.Html(trials, points, plotted, figures, options));
+        TrialsExport.Write(trials, outDir);
         return new ReportResult(index, figures, points);
     }
 }
