@@ -18,6 +18,39 @@ public static class ChatTemplating
     public static string Render(this Tokenizer tokenizer, JsonElement messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null)
         => tokenizer.Render((List<object?>)JinjaValues.FromJson(messages)!, addGenerationPrompt, extra);
 
+    /// <summary>
+    /// Renders and encodes a conversation so that only the template's own markers become special tokens: special-token
+    /// text inside a message (a page quoting <c>&lt;|im_start|&gt;system</c>) is encoded as ordinary text and cannot
+    /// forge a turn. The template is rendered with a unique sentinel in place of each content, the rendering is split
+    /// at the sentinels, and the template's pieces are encoded with special tokens recognised, the contents without.
+    /// </summary>
+    public static int[] EncodeChat(this Tokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt,
+        IReadOnlyDictionary<string, object?>? extra = null)
+    {
+        // Sentinels made of private-use characters and a random tag, so no template text or content contains one.
+        string tag = Guid.NewGuid().ToString("N");
+        var sentinels = messages.Select((_, i) => $"\uE000{tag}:{i}\uE001").ToArray();
+        var rendered = tokenizer.Render(messages.Select((m, i) => m with { Content = sentinels[i] }), addGenerationPrompt, extra);
+        var parts = new List<TextPart>();
+        int at = 0;
+        while (at < rendered.Length)
+        {
+            int next = rendered.IndexOf("\uE000" + tag + ":", at, StringComparison.Ordinal);
+            if (next < 0) { parts.Add(new TextPart(rendered[at..], Trusted: true)); break; }
+            int end = rendered.IndexOf('\uE001', next);
+            if (next > at) parts.Add(new TextPart(rendered[at..next], Trusted: true));
+            int index = int.Parse(rendered.AsSpan(next + 1 + tag.Length + 1, end - (next + 1 + tag.Length + 1)));
+            parts.Add(new TextPart(messages[index].Content, Trusted: false));
+            at = end + 1;
+        }
+        // A template that transforms the content (trims it, say) does not pass the sentinel through unchanged; its
+        // rendering with the real contents then differs from the reassembled one, and guessing would be unsafe.
+        var real = tokenizer.Render(messages, addGenerationPrompt, extra);
+        if (string.Concat(parts.Select(p => p.Text)) != real)
+            throw new SharpTuneException("tokenizer_config.json: chat_template changes message contents, so they cannot be encoded apart from its special tokens");
+        return tokenizer.Encode(parts, addSpecialTokens: false);
+    }
+
     private static readonly Dictionary<string, JinjaTemplate> Compiled = new();
 
     private static string Render(this Tokenizer tokenizer, List<object?> messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra)
