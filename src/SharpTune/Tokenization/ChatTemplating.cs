@@ -21,33 +21,40 @@ public static class ChatTemplating
     /// <summary>
     /// Renders and encodes a conversation so that only the template's own markers become special tokens: special-token
     /// text inside a message (a page quoting <c>&lt;|im_start|&gt;system</c>) is encoded as ordinary text and cannot
-    /// forge a turn. The template is rendered with a unique sentinel in place of each content, the rendering is split
-    /// at the sentinels, and the template's pieces are encoded with special tokens recognised, the contents without.
+    /// forge a turn. Each special token's text in a content is replaced by a unique placeholder before rendering (so
+    /// templates that trim or split contents still work); in the rendering, the placeholders become untrusted text
+    /// again and everything else is the template's, encoded with special tokens recognised.
     /// </summary>
     public static int[] EncodeChat(this Tokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt,
         IReadOnlyDictionary<string, object?>? extra = null)
     {
-        // Sentinels made of private-use characters and a random tag, so no template text or content contains one.
-        string tag = Guid.NewGuid().ToString("N");
-        var sentinels = messages.Select((_, i) => $"\uE000{tag}:{i}\uE001").ToArray();
-        var rendered = tokenizer.Render(messages.Select((m, i) => m with { Content = sentinels[i] }), addGenerationPrompt, extra);
-        var parts = new List<TextPart>();
-        int at = 0;
-        while (at < rendered.Length)
+        var specials = tokenizer.Added.Tokens.Where(t => t.Special && t.Content.Length > 0).Select(t => t.Content)
+            .Distinct().OrderByDescending(c => c.Length).ToArray();
+        // Private-use characters and a random tag: no template text or content contains the placeholder.
+        string open = "\uE000" + Guid.NewGuid().ToString("N") + ":", close = "\uE001";
+        string Escape(string content)
         {
-            int next = rendered.IndexOf("\uE000" + tag + ":", at, StringComparison.Ordinal);
-            if (next < 0) { parts.Add(new TextPart(rendered[at..], Trusted: true)); break; }
-            int end = rendered.IndexOf('\uE001', next);
-            if (next > at) parts.Add(new TextPart(rendered[at..next], Trusted: true));
-            int index = int.Parse(rendered.AsSpan(next + 1 + tag.Length + 1, end - (next + 1 + tag.Length + 1)));
-            parts.Add(new TextPart(messages[index].Content, Trusted: false));
-            at = end + 1;
+            var sb = new System.Text.StringBuilder();
+            for (int i = 0; i < content.Length;)
+            {
+                int k = Array.FindIndex(specials, sp => string.CompareOrdinal(content, i, sp, 0, sp.Length) == 0);
+                if (k < 0) { sb.Append(content[i++]); continue; }
+                sb.Append(open).Append(k).Append(close);
+                i += specials[k].Length;
+            }
+            return sb.ToString();
         }
-        // A template that transforms the content (trims it, say) does not pass the sentinel through unchanged; its
-        // rendering with the real contents then differs from the reassembled one, and guessing would be unsafe.
-        var real = tokenizer.Render(messages, addGenerationPrompt, extra);
-        if (string.Concat(parts.Select(p => p.Text)) != real)
-            throw new SharpTuneException("tokenizer_config.json: chat_template changes message contents, so they cannot be encoded apart from its special tokens");
+        var rendered = tokenizer.Render(messages.Select(m => m with { Content = Escape(m.Content) }), addGenerationPrompt, extra);
+        var parts = new List<TextPart>();
+        for (int at = 0; at < rendered.Length;)
+        {
+            int next = rendered.IndexOf(open, at, StringComparison.Ordinal);
+            if (next < 0) { parts.Add(new TextPart(rendered[at..], Trusted: true)); break; }
+            if (next > at) parts.Add(new TextPart(rendered[at..next], Trusted: true));
+            int end = rendered.IndexOf(close, next, StringComparison.Ordinal);
+            parts.Add(new TextPart(specials[int.Parse(rendered.AsSpan(next + open.Length, end - next - open.Length))], Trusted: false));
+            at = end + close.Length;
+        }
         return tokenizer.Encode(parts, addSpecialTokens: false);
     }
 
