@@ -59,6 +59,9 @@ public class BatchingEngineTests(ITestOutputHelper output)
         Assert.Equal(alone.Tokens.Length, batched.CompletionTokens);
     }
 
+    // A slot that is never freed must fail the test, not hang it (the machine may be busy: generous).
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
     private static async Task WaitFor(Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
@@ -93,7 +96,7 @@ public class BatchingEngineTests(ITestOutputHelper output)
         for (int i = 3; i < 6; i++) { int j = i; tasks[i] = Collect(engine.Generate(new EngineRequest(prompts[i], options[i])), n => counts[j] = n); }
         await WaitFor(() => counts[5] >= 2);
         for (int i = 6; i < prompts.Length; i++) tasks[i] = Collect(engine.Generate(new EngineRequest(prompts[i], options[i])));
-        var results = await Task.WhenAll(tasks);
+        var results = await Task.WhenAll(tasks).WaitAsync(Patience);
         for (int i = 0; i < prompts.Length; i++) SameAsAlone(alone[i], results[i]);
         Assert.Equal(prompts[2].Length, results[2].PromptTokens);
         // The rows really shared steps: fewer steps than tokens.
@@ -137,9 +140,9 @@ public class BatchingEngineTests(ITestOutputHelper output)
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => doomed);
         // Both rows were taken; the third request needs the cancelled one's slot.
-        var third = await Collect(engine.Generate(new EngineRequest(prompts[2], greedy)));
+        var third = await Collect(engine.Generate(new EngineRequest(prompts[2], greedy))).WaitAsync(Patience);
         SameAsAlone(Alone(prompts[2], greedy), third);
-        SameAsAlone(Alone(prompts[1], greedy), await other);
+        SameAsAlone(Alone(prompts[1], greedy), await other.WaitAsync(Patience));
         // The cancelled row stopped costing compute: far fewer row-steps than its 500 tokens.
         output.WriteLine($"row-steps {engine.RowSteps}, cancelled row saw {seen} tokens");
         Assert.True(engine.RowSteps < 150, $"{engine.RowSteps} row-steps");
@@ -152,7 +155,7 @@ public class BatchingEngineTests(ITestOutputHelper output)
         using var engine = new BatchingEngine(Model, Tok, "sharptune-base", new BatchingEngineOptions { MaxRunningRows = 1 });
         await foreach (var o in engine.Generate(new EngineRequest(prompt, new GenerationOptions { MaxNewTokens = 500, EosTokenIds = [] })))
             break;
-        var next = await Collect(engine.Generate(new EngineRequest(prompt, new GenerationOptions { MaxNewTokens = 5, EosTokenIds = [] })));
+        var next = await Collect(engine.Generate(new EngineRequest(prompt, new GenerationOptions { MaxNewTokens = 5, EosTokenIds = [] }))).WaitAsync(Patience);
         Assert.Equal(5, next.Tokens.Count);
         Assert.True(engine.RowSteps < 100, $"{engine.RowSteps} row-steps");
     }
@@ -173,7 +176,7 @@ public class BatchingEngineTests(ITestOutputHelper output)
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         // Cancelled queued requests left the queue: there is room again.
-        var ok = await Collect(engine.Generate(new EngineRequest(prompt, greedy with { MaxNewTokens = 3 })));
+        var ok = await Collect(engine.Generate(new EngineRequest(prompt, greedy with { MaxNewTokens = 3 }))).WaitAsync(Patience);
         Assert.Equal(3, ok.Tokens.Count);
     }
 
@@ -202,11 +205,19 @@ public class BatchingEngineTests(ITestOutputHelper output)
             var results = await Task.WhenAll(prompts.Select(p => Collect(engine.Generate(new EngineRequest(p, greedy)))));
             return (results.Sum(r => r.Tokens.Count) / clock.Elapsed.TotalSeconds, results);
         }
-        var one = await Run(1);
-        var eight = await Run(8);
-        var oneAgain = await Run(1);
-        double single = Math.Max(one.TokensPerSecond, oneAgain.TokensPerSecond);
-        output.WriteLine($"one at a time: {one.TokensPerSecond:F0} / {oneAgain.TokensPerSecond:F0} tok/s; batching (8 rows): {eight.TokensPerSecond:F0} tok/s; ratio {eight.TokensPerSecond / single:F2}");
+        // The machine is shared: alternate the two and keep each one's best of three.
+        var ones = new List<(double TokensPerSecond, Result[] Results)>();
+        var eights = new List<(double TokensPerSecond, Result[] Results)>();
+        for (int round = 0; round < 3; round++) { ones.Add(await Run(1)); eights.Add(await Run(8)); }
+        var one = ones.MaxBy(r => r.TokensPerSecond);
+        var eight = eights.MaxBy(r => r.TokensPerSecond);
+        double single = one.TokensPerSecond;
+        // The plain generator, one prompt after another, for scale.
+        var clock = Stopwatch.StartNew();
+        int generated = prompts.Sum(p => Alone(p, greedy).Tokens.Length);
+        double plain = generated / clock.Elapsed.TotalSeconds;
+        output.WriteLine($"one at a time: {string.Join(" / ", ones.Select(r => r.TokensPerSecond.ToString("F0")))} tok/s (TextGenerator one by one {plain:F0}); " +
+                         $"batching (8 rows): {string.Join(" / ", eights.Select(r => r.TokensPerSecond.ToString("F0")))} tok/s; best-to-best ratio {eight.TokensPerSecond / single:F2}");
         for (int i = 0; i < prompts.Length; i++) Assert.Equal(one.Results[i].Tokens, eight.Results[i].Tokens);
         Assert.True(eight.TokensPerSecond > single, $"batching {eight.TokensPerSecond:F0} tok/s vs one at a time {single:F0}");
     }

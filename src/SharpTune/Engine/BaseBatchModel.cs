@@ -5,9 +5,22 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Engine;
 
-/// <summary>A plain model as an <see cref="IBatchModel"/>: no adapters, every row base.</summary>
-public sealed class BaseBatchModel(ILanguageModel model) : IBatchModel
+/// <summary>
+/// A plain model as an <see cref="IBatchModel"/>: no adapters, every row base. A model with LoRA applied (or a fully
+/// fine-tuned one) counts as plain; prompt and prefix wrappers extend the mask themselves, which a mixed batch with
+/// left padding cannot do, so they are refused here and served through the adapter registry.
+/// </summary>
+public sealed class BaseBatchModel : IBatchModel
 {
+    private readonly ILanguageModel model;
+
+    public BaseBatchModel(ILanguageModel model)
+    {
+        if (model is global::SharpTune.Adapters.PromptTuningModel or global::SharpTune.Adapters.PrefixTuningModel)
+            throw new SharpTuneException($"the batching engine serves {((global::SharpTune.Adapters.AdaptedModel)model).Method} adapters through the adapter registry, not as a plain model");
+        this.model = model;
+    }
+
     public ModelConfig Config => model.Config;
     public Device Device => model.Device;
     public IReadOnlyList<string> Adapters => [];
