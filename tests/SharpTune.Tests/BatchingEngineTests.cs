@@ -191,9 +191,10 @@ public class BatchingEngineTests(ITestOutputHelper output)
         Assert.Throws<SharpTuneException>(() => engine.Generate(new EngineRequest([], greedy)));
     }
 
-    // Not a pass/fail benchmark: the gain of continuous batching over one request at a time, same engine code.
+    // Eight concurrent requests give the tokens they give one at a time. The speed-up is printed, not asserted (speed
+    // belongs in `sharptune bench`); SHARPTUNE_MEASURE=1 alternates three rounds each for a steadier figure.
     [Fact]
-    public async Task EightConcurrentGreedyRequestsDecodeFasterTogether()
+    public async Task EightConcurrentGreedyRequestsMatchOneAtATime()
     {
         var prompts = Texts.Select(t => Tok.Encode(t, addSpecialTokens: false)).ToArray();
         var greedy = new GenerationOptions { MaxNewTokens = 48, EosTokenIds = [] };
@@ -205,20 +206,25 @@ public class BatchingEngineTests(ITestOutputHelper output)
             var results = await Task.WhenAll(prompts.Select(p => Collect(engine.Generate(new EngineRequest(p, greedy)))));
             return (results.Sum(r => r.Tokens.Count) / clock.Elapsed.TotalSeconds, results);
         }
-        // The machine is shared: alternate the two and keep each one's best of three.
+        // The machine is shared: alternate the two and keep each one's best.
         var ones = new List<(double TokensPerSecond, Result[] Results)>();
         var eights = new List<(double TokensPerSecond, Result[] Results)>();
-        for (int round = 0; round < 3; round++) { ones.Add(await Run(1)); eights.Add(await Run(8)); }
+        int rounds = Environment.GetEnvironmentVariable("SHARPTUNE_MEASURE") == "1" ? 3 : 1;
+        for (int round = 0; round < rounds; round++) { ones.Add(await Run(1)); eights.Add(await Run(8)); }
         var one = ones.MaxBy(r => r.TokensPerSecond);
         var eight = eights.MaxBy(r => r.TokensPerSecond);
         double single = one.TokensPerSecond;
         // The plain generator, one prompt after another, for scale.
         var clock = Stopwatch.StartNew();
-        int generated = prompts.Sum(p => Alone(p, greedy).Tokens.Length);
+        var alone = prompts.Select(p => Alone(p, greedy)).ToArray();
+        int generated = alone.Sum(a => a.Tokens.Length);
         double plain = generated / clock.Elapsed.TotalSeconds;
         output.WriteLine($"one at a time: {string.Join(" / ", ones.Select(r => r.TokensPerSecond.ToString("F0")))} tok/s (TextGenerator one by one {plain:F0}); " +
                          $"batching (8 rows): {string.Join(" / ", eights.Select(r => r.TokensPerSecond.ToString("F0")))} tok/s; best-to-best ratio {eight.TokensPerSecond / single:F2}");
-        for (int i = 0; i < prompts.Length; i++) Assert.Equal(one.Results[i].Tokens, eight.Results[i].Tokens);
-        Assert.True(eight.TokensPerSecond > single, $"batching {eight.TokensPerSecond:F0} tok/s vs one at a time {single:F0}");
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i].Tokens, eight.Results[i].Tokens);
+            Assert.Equal(one.Results[i].Tokens, eight.Results[i].Tokens);
+        }
     }
 }
