@@ -37,6 +37,19 @@ public class SplitSpecialTokensTests
         if (text.Contains("<|im_start|>")) Assert.Contains(tok.TokenToId("<|im_start|>")!.Value, tok.Encode(text, addSpecialTokens: false));
     }
 
+    // As in HF: only tokens marked special are left as text; other added tokens (Qwen3's <think>) still match.
+    [Fact]
+    public void NonSpecialAddedTokensStillMatch()
+    {
+        var tok = TokenizerGoldenTests.Load("qwen3");
+        int think = tok.TokenToId("<think>")!.Value, imStart = tok.TokenToId("<|im_start|>")!.Value;
+        Assert.False(tok.IsSpecial(think));
+        var ids = tok.Encode("<think>x</think><|im_start|>user", addSpecialTokens: false, splitSpecialTokens: true);
+        Assert.Contains(think, ids);
+        Assert.DoesNotContain(imStart, ids);
+        Assert.DoesNotContain(ids, tok.IsSpecial);
+    }
+
     [Fact]
     public void ChatTemplateMarkersAreSpecialAndMessageContentsAreNot()
     {
