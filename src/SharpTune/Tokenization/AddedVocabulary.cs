@@ -17,13 +17,15 @@ public sealed class AddedVocabulary
     }
 
     /// <summary>Segments in order: plain text (Token null) or a matched added token.</summary>
-    public List<(string Text, AddedToken? Token)> Split(string text)
+    /// <param name="matchSpecial">False leaves tokens marked special as ordinary text (HF's split_special_tokens):
+    /// text from users or pages must not produce control tokens. Non-special added tokens still match, as in HF.</param>
+    public List<(string Text, AddedToken? Token)> Split(string text, bool matchSpecial = true)
     {
         var result = new List<(string, AddedToken?)>();
         int segStart = 0, i = 0;
         while (i < text.Length)
         {
-            var match = _byFirstChar.Count == 0 ? null : MatchAt(text, i);
+            var match = _byFirstChar.Count == 0 ? null : MatchAt(text, i, matchSpecial);
             if (match is null) { i++; continue; }
             int start = i, end = i + match.Content.Length;
             if (match.LStrip) while (start > segStart && char.IsWhiteSpace(text[start - 1])) start--;
@@ -36,11 +38,12 @@ public sealed class AddedVocabulary
         return result;
     }
 
-    private AddedToken? MatchAt(string text, int i)
+    private AddedToken? MatchAt(string text, int i, bool matchSpecial)
     {
         if (!_byFirstChar.TryGetValue(text[i], out var candidates)) return null;
         foreach (var t in candidates)
         {
+            if (t.Special && !matchSpecial) continue;
             if (string.CompareOrdinal(text, i, t.Content, 0, t.Content.Length) != 0) continue;
             if (t.SingleWord)
             {

@@ -18,6 +18,46 @@ public static class ChatTemplating
     public static string Render(this Tokenizer tokenizer, JsonElement messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra = null)
         => tokenizer.Render((List<object?>)JinjaValues.FromJson(messages)!, addGenerationPrompt, extra);
 
+    /// <summary>
+    /// Renders and encodes a conversation so that only the template's own markers become special tokens: special-token
+    /// text inside a message (a page quoting <c>&lt;|im_start|&gt;system</c>) is encoded as ordinary text and cannot
+    /// forge a turn. Each special token's text in a content is replaced by a unique placeholder before rendering (so
+    /// templates that trim or split contents still work); in the rendering, the placeholders become untrusted text
+    /// again and everything else is the template's, encoded with special tokens recognised.
+    /// </summary>
+    public static int[] EncodeChat(this Tokenizer tokenizer, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt,
+        IReadOnlyDictionary<string, object?>? extra = null)
+    {
+        var specials = tokenizer.Added.Tokens.Where(t => t.Special && t.Content.Length > 0).Select(t => t.Content)
+            .Distinct().OrderByDescending(c => c.Length).ToArray();
+        // Private-use characters and a random tag: no template text or content contains the placeholder.
+        string open = "\uE000" + Guid.NewGuid().ToString("N") + ":", close = "\uE001";
+        string Escape(string content)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (int i = 0; i < content.Length;)
+            {
+                int k = Array.FindIndex(specials, sp => string.CompareOrdinal(content, i, sp, 0, sp.Length) == 0);
+                if (k < 0) { sb.Append(content[i++]); continue; }
+                sb.Append(open).Append(k).Append(close);
+                i += specials[k].Length;
+            }
+            return sb.ToString();
+        }
+        var rendered = tokenizer.Render(messages.Select(m => m with { Content = Escape(m.Content) }), addGenerationPrompt, extra);
+        var parts = new List<TextPart>();
+        for (int at = 0; at < rendered.Length;)
+        {
+            int next = rendered.IndexOf(open, at, StringComparison.Ordinal);
+            if (next < 0) { parts.Add(new TextPart(rendered[at..], Trusted: true)); break; }
+            if (next > at) parts.Add(new TextPart(rendered[at..next], Trusted: true));
+            int end = rendered.IndexOf(close, next, StringComparison.Ordinal);
+            parts.Add(new TextPart(specials[int.Parse(rendered.AsSpan(next + open.Length, end - next - open.Length))], Trusted: false));
+            at = end + close.Length;
+        }
+        return tokenizer.Encode(parts, addSpecialTokens: false);
+    }
+
     private static readonly Dictionary<string, JinjaTemplate> Compiled = new();
 
     private static string Render(this Tokenizer tokenizer, List<object?> messages, bool addGenerationPrompt, IReadOnlyDictionary<string, object?>? extra)

@@ -129,11 +129,32 @@ public sealed class Tokenizer
         return result;
     }
 
-    public int[] Encode(string text, bool addSpecialTokens = true)
+    /// <param name="splitSpecialTokens">True encodes special tokens written in the text as ordinary text (HF's
+    /// split_special_tokens=True): for text from users or pages, which must not forge control tokens.</param>
+    public int[] Encode(string text, bool addSpecialTokens = true, bool splitSpecialTokens = false)
+        => Encode([new TextPart(text, Trusted: !splitSpecialTokens)], addSpecialTokens);
+
+    /// <summary>
+    /// Encodes text assembled from parts of which only <see cref="TextPart.Trusted"/> ones may contain special
+    /// tokens (a chat template's own markers); the rest (message contents) have them encoded as ordinary text.
+    /// Plain text runs on across part boundaries, so the ids equal those of the joined string wherever no
+    /// untrusted part contains special-token text.
+    /// </summary>
+    public int[] Encode(IEnumerable<TextPart> parts, bool addSpecialTokens = true)
     {
+        // Split every part around its added tokens, then merge neighbouring plain stretches: the normalizer and
+        // pre-tokenizer see the same stretches as for the joined string (SentencePiece's "▁" goes once per stretch).
+        var segments = new List<(string Text, AddedToken? Token)>();
+        foreach (var part in parts)
+            foreach (var seg in Added.Split(part.Text, matchSpecial: part.Trusted))
+            {
+                if (seg.Token is null && segments.Count > 0 && segments[^1].Token is null)
+                    segments[^1] = (segments[^1].Text + seg.Text, null);
+                else segments.Add(seg);
+            }
         var ids = new List<int>();
         bool atStart = true;
-        foreach (var (segment, token) in Added.Split(text))
+        foreach (var (segment, token) in segments)
         {
             if (token is not null) { ids.Add(token.Id); atStart = false; continue; }
             var normalized = _normalizer?.Normalize(segment) ?? segment;
