@@ -16,6 +16,12 @@ public sealed class StopStringStream(IReadOnlyList<string> stops)
         // Byte-level BPE can end a token inside a character: the decoder shows it as U+FFFD until the rest arrives.
         while (safe > 0 && text[safe - 1] == '\uFFFD') safe--;
         if (safe > 0 && char.IsHighSurrogate(text[safe - 1])) safe--;
+        // A completed stop string (the token that ends generation) is cut, never shown.
+        foreach (var stop in stops)
+        {
+            int at = text.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && at < safe) safe = at;
+        }
         safe -= HeldBack(text.AsSpan(0, safe));
         if (safe <= _emitted) return "";
         var piece = text[_emitted..safe];
