@@ -245,6 +245,28 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         Assert.True(waited < hogTime, $"the good request waited {waited.TotalSeconds:F1} s; one 1000-token hog takes {hogTime.TotalSeconds:F1} s, so the abandoned ones kept running");
     }
 
+    private static async Task<string> StreamedText(HttpClient http, JsonObject body)
+    {
+        body["stream"] = true;
+        var events = await (await http.PostAsync("v1/chat/completions", Json(body.ToJsonString()))).Content.ReadAsStringAsync();
+        var lines = events.Split('\n').Where(l => l.StartsWith("data: ")).Select(l => l[6..]).ToList();
+        Assert.Equal("[DONE]", lines[^1]);
+        return string.Concat(lines.SkipLast(1).Select(l => (string?)JsonNode.Parse(l)!["choices"]![0]!["delta"]!["content"]));
+    }
+
+    [Fact]
+    public async Task Text_held_back_as_a_possible_stop_is_released_when_generation_ends()
+    {
+        using var http = f.Http();
+        JsonObject Body() => JsonNode.Parse(ChatBody("lora-a", Question, maxTokens: 12, ignoreEos: true))!.AsObject();
+        var free = (string)JsonNode.Parse(await (await http.PostAsync("v1/chat/completions", Json(Body().ToJsonString()))).Content.ReadAsStringAsync())!["choices"]![0]!["message"]!["content"]!;
+        // A stop string that starts with the output's last character and never completes: that character is held
+        // back while streaming and must still arrive when the length limit ends generation.
+        var body = Body();
+        body["stop"] = free[^1] + "\u0007never";
+        Assert.Equal(free, await StreamedText(http, body));
+    }
+
     [Fact]
     public async Task Completions_stream_and_whole_agree_and_summarize_reads_a_page()
     {
