@@ -19,13 +19,13 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         [CommandOption("--host <ADDR>")] [Description("IP address to listen on; 127.0.0.1 (default) is this machine only, 0.0.0.0 every interface.")] [DefaultValue("127.0.0.1")]
         public string Host { get; set; } = "127.0.0.1";
 
-        [CommandOption("--port <N>")] [Description("TCP port (0–65535; 0 picks a free one).")] [DefaultValue(8000)] [ValidRange(0, 65535)]
+        [CommandOption("--port <N>")] [Description("TCP port in [[0, 65535]] (0 picks a free one).")] [DefaultValue(8000)] [ValidRange(0, 65535)]
         public int Port { get; set; } = 8000;
 
         [CommandOption("--api-key <KEY>")] [Description("Require 'Authorization: Bearer KEY' on every /v1 request (default: $SHARPTUNE_API_KEY, else no key).")]
         public string? ApiKey { get; set; }
 
-        [CommandOption("--queue <N>")] [Description("Requests that may wait for the engine (≥ 0); beyond that clients get 429 with Retry-After.")] [DefaultValue(64)] [ValidRange(0, 100000)]
+        [CommandOption("--queue <N>")] [Description("Requests that may wait for the engine (≥ 0); beyond that clients get 429 with Retry-After.")] [DefaultValue(64)] [ValidRange(0)]
         public int Queue { get; set; } = 64;
 
         [CommandOption("--engine <KIND>")] [Description("serial (one request at a time) or batching (continuous batching).")] [DefaultValue(Engines.Serial)] [OneOf(Engines.Serial, Engines.Batching)]
