@@ -198,6 +198,19 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
 
         await Error(await http.GetAsync("v1/nothing-here"), HttpStatusCode.NotFound);
 
+        // Random bytes and random JSON-ish text at every endpoint: refused as the client's fault, never a 500.
+        var rng = new Random(9);
+        string[] pieces = ["{", "}", "[", "]", "\"model\"", ":", ",", "\"lora-a\"", "\"messages\"", "null", "1e999", "\"\\ud800\"", "-1", "true", "\"role\"", "\"content\""];
+        for (int i = 0; i < 60; i++)
+        {
+            HttpContent content = i % 2 == 0
+                ? new ByteArrayContent(Enumerable.Range(0, rng.Next(1, 200)).Select(_ => (byte)rng.Next(256)).ToArray())
+                : new StringContent(string.Concat(Enumerable.Range(0, rng.Next(1, 30)).Select(_ => pieces[rng.Next(pieces.Length)])), Encoding.UTF8, "application/json");
+            var path = new[] { "v1/chat/completions", "v1/completions", "v1/summarize" }[i % 3];
+            var r = await http.PostAsync(path, content);
+            Assert.True((int)r.StatusCode is >= 400 and < 500, $"{path} answered {(int)r.StatusCode} to garbage: {await r.Content.ReadAsStringAsync()}");
+        }
+
         var ok = await http.PostAsync("v1/chat/completions", Json(good));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.False(string.IsNullOrEmpty((string?)JsonNode.Parse(await ok.Content.ReadAsStringAsync())!["choices"]![0]!["message"]!["content"]));
