@@ -14,7 +14,8 @@ public static class CliApp
         ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)),
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
         ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
-        ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
+        ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)),
+        ("serve", typeof(ServeCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
     ];
 
@@ -61,6 +62,7 @@ public static class CliApp
                 config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
                 config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
                 config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
+                config.AddCommand<ServeCommand>("serve").WithDescription("OpenAI-compatible HTTP API (chat, completions, summarize) over a base model and its adapters.");
                 config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
                 config.AddBranch("tokenizer", t =>
                 {
@@ -77,6 +79,7 @@ public static class CliApp
                     bench.SetDescription("Measure speed and memory.");
                     bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                     bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+                    bench.AddCommand<BenchServeCommand>("serve").WithDescription("The HTTP server under 1, 4 and 16 concurrent clients: requests/s, p50/p95 latency, batching vs serial.");
                 });
                 config.AddBranch("runs", runs =>
                 {
