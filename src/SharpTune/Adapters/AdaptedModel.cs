@@ -52,7 +52,10 @@ public abstract class AdaptedModel : ILanguageModel, IDisposable
 
     public virtual KvCache NewCache(long batch) => Base.NewCache(batch);
 
-    public virtual Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache) => Base.Logits(inputIds, attentionMask, cache);
+    public Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache) => Logits(inputIds, attentionMask, cache, lastOnly: false);
+
+    /// <summary>Logits for the real positions, or with <paramref name="lastOnly"/> [B, 1, vocab] for the last one.</summary>
+    public virtual Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache, bool lastOnly) => Base.Logits(inputIds, attentionMask, cache, lastOnly);
 
     /// <summary>Writes the result: a PEFT adapter folder, or a full HF model folder for full/unfreeze.</summary>
     public abstract void Save(string dir);

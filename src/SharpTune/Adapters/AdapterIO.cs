@@ -49,7 +49,9 @@ public static class AdapterIO
             throw new SharpTuneException($"{configPath}: num_virtual_tokens is {config.NumVirtualTokens} but prompt_embeddings has shape [{string.Join(",", info.Shape)}]");
     }
 
-    public static AdaptedModel Load(string dir, CausalLM baseModel)
+    /// <param name="adapterName">A LoRA's name in its layers (<see cref="Models.LinearLayer.Adapters"/>).</param>
+    /// <param name="active">A LoRA applied to every row; <see cref="AdapterRegistry"/> loads them inactive (routed per row).</param>
+    public static AdaptedModel Load(string dir, CausalLM baseModel, string adapterName = "default", bool active = true)
     {
         var config = PeftConfig.Load(dir);
         var weightsPath = Path.Combine(dir, WeightsFile);
@@ -60,8 +62,10 @@ public static class AdapterIO
         {
             case "LORA":
             {
-                var m = new LoraModel(baseModel, config);
-                m.LoadWeights(weights);
+                var m = new LoraModel(baseModel, config, adapterName: adapterName, active: active);
+                // A file that fails to load must not leave a half-loaded adapter attached to the base.
+                try { m.LoadWeights(weights); }
+                catch { m.Dispose(); throw; }
                 return m;
             }
             case "PROMPT_TUNING":

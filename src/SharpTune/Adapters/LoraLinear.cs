@@ -7,8 +7,9 @@ namespace SharpTune.Adapters;
 /// The LoRA path of one linear layer: output += scaling · B(A(dropout(x))), A [r, in], B [out, r].
 /// With DoRA the layer's output is re-normalised per output row by a learned magnitude:
 /// (m/‖W+sBA‖ − 1)·Wx + (m/‖W+sBA‖)·s·BAx, the norm detached as in PEFT.
+/// It lives in its layer's <see cref="Models.LinearLayer.Adapters"/> under <see cref="Name"/>.
 /// </summary>
-public sealed class LoraLinear
+public sealed class LoraLinear : Models.ILinearAdapter
 {
     public Models.LinearLayer Base { get; }
     public Parameter A { get; }
@@ -17,8 +18,12 @@ public sealed class LoraLinear
     public double Scaling { get; }
     public double Dropout { get; }
     public bool Training { get; set; }
+    public string Name { get; }
 
-    public LoraLinear(Models.LinearLayer layer, int r, double scaling, double dropout, bool dora, Generator? rng)
+    /// <param name="name">The adapter's name in the layer (PEFT's adapter name).</param>
+    /// <param name="active">Applied to every row of the layer's un-routed forwards (training, one adapted model); an
+    /// inactive adapter applies only to the rows a routed forward gives it.</param>
+    public LoraLinear(Models.LinearLayer layer, int r, double scaling, double dropout, bool dora, Generator? rng, string name = "default", bool active = true)
     {
         Base = layer;
         Scaling = scaling;
@@ -34,29 +39,33 @@ public sealed class LoraLinear
             using var _ = no_grad();
             Magnitude = new Parameter(WeightNorm());
         }
-        layer.Adapter = Delta;
+        Name = name;
+        layer.AddAdapter(name, this, active);
     }
 
     // ‖W + s·B·A‖ over the input dimension, one value per output row.
     private Tensor WeightNorm() => (Base.WeightOutIn + Scaling * B.matmul(A)).norm(1, keepdim: false);
 
-    private Tensor Delta(Tensor x, Tensor y)
+    public Tensor AddTo(Tensor x, Tensor y)
     {
+        if (Magnitude is not null) return y.add_(Update(x));
         var xd = Training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
         var h = nn.functional.linear(xd, A);
         // Scaling B (out × r) is cheaper than scaling the activations (batch × tokens × out).
-        var scaledB = B * Scaling;
-        if (Magnitude is null)
-        {
-            // y += h·(sB)ᵀ in place, without an activation-sized temporary.
-            y.view(-1, y.shape[^1]).addmm_(h.reshape(-1, h.shape[^1]), scaledB.t());
-            return y;
-        }
-        var lora = nn.functional.linear(h, scaledB);
+        // y += h·(sB)ᵀ in place, without an activation-sized temporary.
+        y.view(-1, y.shape[^1]).addmm_(h.reshape(-1, h.shape[^1]), (B * Scaling).t());
+        return y;
+    }
+
+    public Tensor Update(Tensor x)
+    {
+        var xd = Training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
+        var lora = nn.functional.linear(nn.functional.linear(xd, A), B * Scaling);
+        if (Magnitude is null) return lora;
         var norm = WeightNorm().detach();
         var scale = Magnitude / norm;
         var baseOut = nn.functional.linear(xd, Base.WeightOutIn);
-        return y.add_((scale - 1) * baseOut + scale * lora);
+        return (scale - 1) * baseOut + scale * lora;
     }
 
     /// <summary>The merged weight in the base layer's storage orientation: W + s·B·A, or DoRA's m·(W+sBA)/‖W+sBA‖.</summary>
@@ -68,5 +77,6 @@ public sealed class LoraLinear
         return Base.Conv1D ? merged.t().contiguous() : merged;
     }
 
-    public void Detach() => Base.Adapter = null;
+    /// <summary>Takes this adapter out of its layer (other adapters of the layer stay).</summary>
+    public void Detach() => Base.RemoveAdapter(Name, this);
 }

@@ -16,8 +16,15 @@ public sealed class LoraModel : AdaptedModel
     public override IReadOnlyList<(string Name, Parameter P)> Trainable => _trainable;
     public IReadOnlyList<(string Module, LoraLinear Lora)> Layers => _layers;
 
-    public LoraModel(CausalLM baseModel, PeftConfig settings, long seed = 0) : base(baseModel)
+    /// <summary>The name its layers hold it under (<see cref="LinearLayer.Adapters"/>).</summary>
+    public string AdapterName { get; }
+
+    /// <param name="adapterName">The name in each targeted layer; two LoRAs on one base need different names.</param>
+    /// <param name="active">Applied to every row (training, a single adapted model). <see cref="AdapterRegistry"/>
+    /// loads inactive adapters, which apply only to the rows a routed forward gives them.</param>
+    public LoraModel(CausalLM baseModel, PeftConfig settings, long seed = 0, string adapterName = "default", bool active = true) : base(baseModel)
     {
+        AdapterName = adapterName;
         if (settings.R <= 0) throw new SharpTuneException($"LoRA rank must be > 0, got {settings.R}");
         if (settings.LoraDropout is < 0 or >= 1) throw new SharpTuneException($"LoRA dropout must be in [0, 1), got {settings.LoraDropout}");
         FreezeBase();
@@ -28,7 +35,18 @@ public sealed class LoraModel : AdaptedModel
         Settings = settings.TargetModulesRegex == "all-linear" || settings.TargetModules is ["all-linear"]
             ? settings with { TargetModules = resolved.Select(t => t.Name.Split('.')[^1]).Distinct().Order(StringComparer.Ordinal).ToArray(), TargetModulesRegex = null }
             : settings;
-        _layers = resolved.Select(t => (t.Name, new LoraLinear(t.Layer, settings.R, settings.Scaling, settings.LoraDropout, settings.UseDora, rng))).ToList();
+        _layers = new();
+        try
+        {
+            foreach (var t in resolved)
+                _layers.Add((t.Name, new LoraLinear(t.Layer, settings.R, settings.Scaling, settings.LoraDropout, settings.UseDora, rng, adapterName, active)));
+        }
+        catch
+        {
+            // A layer that already holds this name or an active adapter: leave the base as it was found.
+            foreach (var (_, l) in _layers) l.Detach();
+            throw;
+        }
         _trainable = new();
         // PEFT's in-memory names (adapter "default"), which its gradients and optimizer states use.
         foreach (var (module, lora) in _layers)
@@ -79,7 +97,8 @@ public sealed class LoraModel : AdaptedModel
         }
     }
 
-    /// <summary>Folds the adapters into the base weights and detaches them (PEFT's merge_and_unload).</summary>
+    /// <summary>Folds the adapters into the base weights and detaches them (PEFT's merge_and_unload). Other adapters
+    /// held by the same layers would then apply on top of the changed weights: merge only a base that holds this one.</summary>
     public CausalLM MergeAndUnload()
     {
         using var _ = no_grad();
@@ -92,6 +111,7 @@ public sealed class LoraModel : AdaptedModel
         return Base;
     }
 
+    /// <summary>Takes this adapter out of its layers; other adapters on the same base stay attached.</summary>
     public override void Dispose()
     {
         foreach (var (_, l) in _layers) l.Detach();

@@ -85,11 +85,11 @@ public sealed class PrefixTuningModel : AdaptedModel
         return Seeded(batch, differentiable: false);
     }
 
-    public override Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache)
+    public override Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache, bool lastOnly)
     {
-        if (cache is not null) return Base.Forward(inputIds, attentionMask: WithPrefixMask(attentionMask), cache: cache);
+        if (cache is not null) return Base.Forward(inputIds, attentionMask: WithPrefixMask(attentionMask), cache: cache, lastOnly: lastOnly);
         using var fresh = NewCache(inputIds.shape[0]);
-        return Base.Forward(inputIds, attentionMask: WithPrefixMask(attentionMask), cache: fresh);
+        return Base.Forward(inputIds, attentionMask: WithPrefixMask(attentionMask), cache: fresh, lastOnly: lastOnly);
     }
 
     public override void Save(string dir) => AdapterIO.SavePromptLearning(dir, PrefixValues, _transform is null ? null : _trainable, Settings);

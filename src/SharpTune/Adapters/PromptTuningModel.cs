@@ -94,15 +94,15 @@ public sealed class PromptTuningModel : AdaptedModel
         return Base.Forward(inputsEmbeds: embeds, attentionMask: mask, positionIds: positions, sequenceIds: ids);
     }
 
-    public override Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache)
+    public override Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache, bool lastOnly)
     {
         var ones = full(attentionMask.shape[0], VirtualTokens, 1L, ScalarType.Int64, attentionMask.device);
         var mask = cat([ones, attentionMask.to_type(ScalarType.Int64)], 1);
-        if (cache is not null && cache.Length > 0) return Base.Forward(inputIds, attentionMask: mask, cache: cache);
+        if (cache is not null && cache.Length > 0) return Base.Forward(inputIds, attentionMask: mask, cache: cache, lastOnly: lastOnly);
         var (embeds, _) = Prepend(inputIds, null);
-        // Only the real positions' logits matter to the generator.
-        var logits = Base.Forward(inputsEmbeds: embeds, attentionMask: mask, cache: cache);
-        return logits.narrow(1, VirtualTokens, inputIds.shape[1]);
+        // Only the real positions' logits matter to the generator (the last one is real: virtual tokens come first).
+        var logits = Base.Forward(inputsEmbeds: embeds, attentionMask: mask, cache: cache, lastOnly: lastOnly);
+        return lastOnly ? logits : logits.narrow(1, VirtualTokens, inputIds.shape[1]);
     }
 
     // PEFT keeps only the computed embeddings; the encoder is saved beside them so training can continue.

@@ -18,4 +18,15 @@ public interface ILanguageModel
 
     /// <summary>Logits [B, T, vocab] for <paramref name="inputIds"/> [B, T].</summary>
     Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache);
+
+    /// <summary>
+    /// With <paramref name="lastOnly"/>, logits [B, 1, vocab] for the last position only: what decoding reads. Models
+    /// override it to run the output head on the last hidden state alone (the head is vocab × hidden per position,
+    /// the largest matmul of a small model); this default computes every position and keeps the last.
+    /// </summary>
+    Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache, bool lastOnly)
+    {
+        var logits = Logits(inputIds, attentionMask, cache);
+        return lastOnly ? logits.narrow(1, logits.shape[1] - 1, 1) : logits;
+    }
 }

@@ -51,7 +51,8 @@ public sealed class TextGenerator(ILanguageModel model, Func<IReadOnlyList<int>,
             {
                 input = tensor(rows.Select(r => (long)r[^1]).ToArray(), device: model.Device).unsqueeze(1);
             }
-            var logits = model.Logits(input, tensor(mask, device: model.Device), cache);
+            // Only the last position is read: the model runs its output head there alone.
+            var logits = model.Logits(input, tensor(mask, device: model.Device), cache, lastOnly: true);
             var last = logits.select(1, -1).to_type(ScalarType.Float32);
             var next = Choose(last, rows, options, rng).cpu().data<long>().ToArray();
 

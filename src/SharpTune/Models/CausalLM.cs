@@ -32,6 +32,26 @@ public abstract class CausalLM : nn.Module, Generation.ILanguageModel
 
     public Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache) => Forward(inputIds, attentionMask: attentionMask, cache: cache);
 
+    public Tensor Logits(Tensor inputIds, Tensor attentionMask, KvCache? cache, bool lastOnly) =>
+        Forward(inputIds, attentionMask: attentionMask, cache: cache, lastOnly: lastOnly);
+
+    private LinearLayer[]? _linears;
+
+    /// <summary>Every dense projection of the model (where named adapters live).</summary>
+    public IReadOnlyList<LinearLayer> LinearLayers => _linears ??= modules().OfType<LinearLayer>().ToArray();
+
+    /// <summary>
+    /// Runs <paramref name="forward"/> with <paramref name="routing"/> set on every linear layer (per-row adapters
+    /// of a mixed batch), and clears it after, whatever happens. Not re-entrant: one forward at a time.
+    /// </summary>
+    public T Routed<T>(AdapterRouting routing, Func<T> forward)
+    {
+        var layers = LinearLayers;
+        foreach (var l in layers) l.Routing = routing;
+        try { return forward(); }
+        finally { foreach (var l in layers) l.Routing = null; }
+    }
+
     /// <summary>Final hidden states [B, T, hidden].</summary>
     /// <param name="attentionMask">[B, past+T] of 1/0 (padding), or null when every token is real.</param>
     /// <param name="positionIds">[B, T]; by default past..past+T−1, or HF's cumsum(mask)−1 under padding, or
@@ -58,10 +78,16 @@ public abstract class CausalLM : nn.Module, Generation.ILanguageModel
         return Body(embeds, positionIds, mask, cache);
     }
 
-    /// <summary>Logits [B, T, vocab].</summary>
+    /// <summary>Logits [B, T, vocab], or with <paramref name="lastOnly"/> [B, 1, vocab] for the last position.</summary>
+    /// <param name="lastOnly">Run the output head on the last position's hidden state only (decoding reads nothing
+    /// else): the head is the model's widest matmul, so a prompt's prefill skips T−1 of them.</param>
     public Tensor Forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
-        Tensor? positionIds = null, KvCache? cache = null, Tensor? sequenceIds = null)
-        => nn.functional.linear(ForwardHidden(inputIds, inputsEmbeds, attentionMask, positionIds, cache, sequenceIds), OutputWeight);
+        Tensor? positionIds = null, KvCache? cache = null, Tensor? sequenceIds = null, bool lastOnly = false)
+    {
+        var hidden = ForwardHidden(inputIds, inputsEmbeds, attentionMask, positionIds, cache, sequenceIds);
+        if (lastOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        return nn.functional.linear(hidden, OutputWeight);
+    }
 
     // As HF generate: position = number of real tokens before this one; padded slots get 1 (they are masked).
     private Tensor DefaultPositions(Tensor mask, long t)
