@@ -377,4 +377,38 @@ public class RecommendationTests
         Assert.Equal(2, code);
         Assert.Contains("trials.jsonl line 2: not a trial record", err);
     }
+
+    [Fact]
+    public void ExportCopiesTheRecommendedConfigurationsBestSeedWithoutCheckpoints()
+    {
+        var dir = Shared.TempDir();
+        var runs = Shared.TempDir();
+        var trials = Sweep(RankCurve.Select(p => Lora(p.Rank, 5000, p.RougeL) with { Spread = 0.006 }).ToArray())
+            .Select(t => t with { ArtifactDir = Path.Combine(runs, t.Id) }).ToList();
+        foreach (var t in trials)
+        {
+            Directory.CreateDirectory(Path.Combine(t.ArtifactDir!, "checkpoint"));
+            File.WriteAllText(Path.Combine(t.ArtifactDir!, "adapter_config.json"), t.Id);
+            File.WriteAllText(Path.Combine(t.ArtifactDir!, "metrics.jsonl"), "{}");
+        }
+        File.WriteAllLines(Path.Combine(dir, "trials.jsonl"), trials.Select(t => JsonSerializer.Serialize(t)));
+        // The recommended configuration is r=8 (see CliReadsTrialsJsonlAndPrintsTextJsonAndErrors); its best seed by
+        // ROUGE-L, found here independently of the command, is what must ship.
+        var best = trials.Where(t => t.Settings["rank"] == "8").MaxBy(t => t.Metrics!.RougeL)!;
+        var export = Path.Combine(Shared.TempDir(), "recommended");
+
+        var (code, _, err) = CliRunner.Run("recommend", dir, "--export", export);
+        Assert.Equal(0, code);
+        Assert.Equal(best.Id, File.ReadAllText(Path.Combine(export, "adapter_config.json")));
+        Assert.False(Directory.Exists(Path.Combine(export, "checkpoint")));
+        Assert.False(File.Exists(Path.Combine(export, "metrics.jsonl")));
+        Assert.Equal(best.Id, JsonDocument.Parse(File.ReadAllText(Path.Combine(export, "trial.json"))).RootElement.GetProperty("id").GetString());
+        Assert.Contains($"exported trial {best.Id}", err);
+
+        // A second export onto the same folder refuses without --force and leaves it as it was.
+        (code, _, err) = CliRunner.Run("recommend", dir, "--export", export);
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal(best.Id, File.ReadAllText(Path.Combine(export, "adapter_config.json")));
+    }
 }

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using SharpTune.Cli.Options;
 using SharpTune.IO;
+using TrialRecord = SharpTune.Study.TrialRecord;
+using TrialStatus = SharpTune.Study.TrialStatus;
 using SharpTune.Study.Recommendation;
 using Spectre.Console.Cli;
 
@@ -31,6 +33,14 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         [Description("Limit on noise_memorisation_rate from the noise trials (a fraction in [[0, 1]]; default 0.50).")] [ValidRange(0, 1)]
         public double? MaxMemorisation { get; set; }
 
+        [CommandOption("--export <DIR>")]
+        [Description("Copy the recommended configuration's result (its best seed by ROUGE-L: the PEFT adapter or model folder, sharptune_task.json, run.json) here.")]
+        public string? Export { get; set; }
+
+        [CommandOption("--force")]
+        [Description("Let --export replace a non-empty folder.")]
+        public bool Force { get; set; }
+
         [CommandOption("--rules")]
         [Description("Print the rules the recommendation follows and exit.")]
         public bool Rules { get; set; }
@@ -60,9 +70,32 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
             MaxMemorisation = s.MaxMemorisation ?? defaults.MaxMemorisation,
         };
         var path = TrialsFile.Locate(s.SweepDir!);
-        var r = Recommender.Recommend(TrialsFile.Read(path), options, path);
+        var trials = TrialsFile.Read(path);
+        var r = Recommender.Recommend(trials, options, path);
+        if (s.Export is { } export && r.Recommended is { } rec) ExportResult(trials, rec, export, s.Force);
         Console.Write(s.Json ? r.ToJson() + "\n" : r.ToText());
         // Nothing passing the limits is an answer, but not a success: scripts must not ship anything.
         return r.Recommended is null ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The recommended configuration's best seed (highest ROUGE-L) is what ships: its result folder's files (the PEFT
+    /// adapter or whole model, its task settings, run.json), without checkpoints. Written atomically (OutputFolder).
+    /// </summary>
+    private static void ExportResult(IReadOnlyList<TrialRecord> trials, ConfigPoint rec, string export, bool force)
+    {
+        var best = trials.Where(t => rec.TrialIds.Contains(t.Id) && t.Status == TrialStatus.Finished && t.Metrics is not null)
+            .OrderByDescending(t => t.Metrics!.RougeL).FirstOrDefault()
+            ?? throw new SharpTuneException($"--export: no finished trial of the recommended configuration {rec.Label}");
+        var from = best.ArtifactDir;
+        if (from is null || !Directory.Exists(from))
+            throw new SharpTuneException($"--export: trial {best.Id}'s result folder {from ?? "(none recorded)"} is not on this machine");
+        OutputFolder.Write(export, force, [("--export", from)], tmp =>
+        {
+            foreach (var file in Directory.EnumerateFiles(from))
+                if (Path.GetFileName(file) != "metrics.jsonl") File.Copy(file, Path.Combine(tmp, Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(tmp, "trial.json"), System.Text.Json.JsonSerializer.Serialize(best, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }, "--export");
+        Console.Error.WriteLine($"exported trial {best.Id} ({rec.Label}, ROUGE-L {best.Metrics!.RougeL:F4}) → {export}");
     }
 }
