@@ -251,8 +251,8 @@ public class StudyReportTests
         Assert.Equal(TrialStatus.Failed, trials[1].Status);
 
         File.AppendAllText(path, "{\"settings\":{}}\n");
-        var e = Assert.Throws<SharpTuneException>(() => TrialSource.ReadJsonl(path));
-        Assert.StartsWith($"{path}:5: not a trial record", e.Message);
+        var e = Assert.Throws<SharpTuneException>(() => TrialsFile.Read(path));
+        Assert.StartsWith($"{path} line 5: not a trial record", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         var missing = Assert.Throws<SharpTuneException>(() => TrialSource.FromSweepDir(Path.Combine(Shared.TempDir(), "absent")));
         Assert.Contains("no such sweep folder", missing.Message);

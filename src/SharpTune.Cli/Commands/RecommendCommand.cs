@@ -1,8 +1,7 @@
 using System.ComponentModel;
 using SharpTune.Cli.Options;
 using SharpTune.IO;
-using TrialRecord = SharpTune.Study.TrialRecord;
-using TrialStatus = SharpTune.Study.TrialStatus;
+using SharpTune.Study;
 using SharpTune.Study.Recommendation;
 using Spectre.Console.Cli;
 
