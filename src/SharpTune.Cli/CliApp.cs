@@ -16,6 +16,7 @@ public static class CliApp
         ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
+        ("extract", typeof(ExtractCommand)), ("summarize", typeof(SummarizeCommand)),
     ];
 
     /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
@@ -61,6 +62,8 @@ public static class CliApp
                 config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
                 config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
                 config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
+                config.AddCommand<SummarizeCommand>("summarize").WithDescription("Retell HTML pages, transcripts (.srt, .vtt) or text with a model (+ adapter): map-reduce over chunks that fit its context.");
+                config.AddCommand<ExtractCommand>("extract").WithDescription("Print the cleaned text summarize reads from a page, transcript or text file.");
                 config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
                 config.AddBranch("tokenizer", t =>
                 {
