@@ -54,7 +54,11 @@ public static class TextDecoder
         catch (ArgumentException) { }
         if (encoding is null || encoding is UTF8Encoding)
             throw new SharpTuneException($"{name}: unreadable: not UTF-8 and no known encoding detected{(best?.EncodingName is string e ? $" ({e})" : "")}");
-        return new(encoding.GetString(bytes), encoding.WebName, $"detected ({best!.Confidence:F2})");
+        // As browsers do (WHATWG), ISO-8859-1 and -9 are read as their Windows supersets: the bytes 0x80–0x9F are C1
+        // controls in ISO but curly quotes, dashes, "…" and "€" in the Windows pages real files are written in.
+        if (encoding.WebName is "iso-8859-1" or "iso-8859-9")
+            encoding = Encoding.GetEncoding(encoding.WebName == "iso-8859-1" ? 1252 : 1254);
+        return new(encoding.GetString(bytes), encoding.WebName, $"detected {best!.EncodingName} ({best.Confidence:F2})");
     }
 
     private static string Strict(Encoding encoding, byte[] bytes, int skip, string name)
