@@ -46,6 +46,11 @@ public sealed class SummarizeCommand : Command<SummarizeCommand.Settings>
         [CommandOption("--template <TEXT>")] [Description("Prompt with {source} or {source_indented}; default: the adapter's recorded template, else the built-in one.")]
         public string? Template { get; set; }
 
+        [CommandOption("--repetition-penalty <P>")]
+        [Description("Divide the logits of tokens already in the prompt or summary by this (> 0; 1: off, greedy as eval; small models loop less at 1.2–1.5).")]
+        [DefaultValue(1.0)] [ValidRange(0, MinOpen = true)]
+        public double RepetitionPenalty { get; set; } = 1.0;
+
         [CommandOption("--batch-size <B>")] [Description("Chunks summarised together (≥ 1).")] [DefaultValue(8)] [ValidRange(1)]
         public int BatchSize { get; set; } = 8;
 
@@ -79,7 +84,7 @@ public sealed class SummarizeCommand : Command<SummarizeCommand.Settings>
         int ctx = Math.Min(s.Context ?? task.MaxLength, trained.Base.Config.MaxPositions);
         if (ctx <= maxNew + 8)
             throw new SharpTuneException($"--context {ctx}: expected more than --max-new-tokens ({maxNew}) + 8 tokens, to leave room for the text");
-        var summarizer = new ModelSummarizer(trained.Model, tok, s.Template ?? task.PairTemplate, ctx, maxNew, task.Stop, s.BatchSize);
+        var summarizer = new ModelSummarizer(trained.Model, tok, s.Template ?? task.PairTemplate, ctx, maxNew, task.Stop, s.BatchSize, s.RepetitionPenalty);
 
         bool many = docs.Count > 1;
         foreach (var doc in docs)

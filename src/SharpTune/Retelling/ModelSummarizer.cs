@@ -20,7 +20,8 @@ public sealed class ModelSummarizer : ITextSummarizer
     public int PromptBudget { get; }
 
     /// <param name="context">Tokens of prompt + answer (the model's context or the adapter's trained length).</param>
-    public ModelSummarizer(ILanguageModel model, Tokenizer tok, string template, int context, int maxNewTokens, IReadOnlyList<string> stop, int batchSize)
+    public ModelSummarizer(ILanguageModel model, Tokenizer tok, string template, int context, int maxNewTokens, IReadOnlyList<string> stop, int batchSize,
+        double repetitionPenalty = 1.0)
     {
         _tok = tok;
         _template = template;
@@ -28,7 +29,10 @@ public sealed class ModelSummarizer : ITextSummarizer
         _generator = new TextGenerator(model, ids => tok.Decode(ids, skipSpecialTokens: true));
         var eos = new List<int>(model.Config.EosTokenIds);
         if (tok.EosTokenId is int e) eos.Add(e);
-        _options = new GenerationOptions { MaxNewTokens = maxNewTokens, StopStrings = stop, EosTokenIds = eos, PadTokenId = tok.PadTokenId ?? 0 };
+        _options = new GenerationOptions
+        {
+            MaxNewTokens = maxNewTokens, StopStrings = stop, EosTokenIds = eos, PadTokenId = tok.PadTokenId ?? 0, RepetitionPenalty = repetitionPenalty,
+        };
         PromptBudget = context - maxNewTokens;
     }
 

@@ -8,7 +8,8 @@ namespace SharpTune.Retelling;
 /// cue and the top of the next; some tools also grow a line word by word) are de-duplicated: a cue's leading lines
 /// that repeat the lines just emitted are skipped, and a line that extends the previous one replaces it. Paragraphs
 /// break at a speaker change ("Name:" or a dialogue dash), at a pause, or — at a sentence end — once a paragraph has
-/// run for about half a minute, so timestamps stay coarse.
+/// run for about half a minute (at any cue after a minute and a half: auto-captions have no punctuation), so
+/// timestamps stay coarse.
 /// </summary>
 public static partial class TranscriptBuilder
 {
@@ -30,7 +31,7 @@ public static partial class TranscriptBuilder
                 bool speaker = Speaker().IsMatch(line);
                 bool pause = cueStart - lastEnd >= Pause;
                 bool long_ = cueStart - start >= ParagraphSpan && SentenceEnd().IsMatch(current);
-                bool tooLong = cueStart - start >= 2 * ParagraphSpan;
+                bool tooLong = cueStart - start >= 3 * ParagraphSpan; // speech without punctuation (auto-captions)
                 if (speaker || pause || long_ || tooLong)
                 {
                     paragraphs.Add(new TextParagraph(current, start));
