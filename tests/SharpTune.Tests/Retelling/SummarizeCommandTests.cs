@@ -73,6 +73,29 @@ public class SummarizeCommandTests
         Assert.Equal(summary + "\n", output);
     }
 
+    /// <summary>"-" reads standard input as bytes, so its encoding is detected like a file's; a real process, real pipe.</summary>
+    [Fact]
+    public void ExtractReadsStandardInputAndSniffsItsKind()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll"));
+        psi.ArgumentList.Add("extract");
+        psi.ArgumentList.Add("-");
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var bytes = TextDecoderTests.Bytes("koi8-r", TextDecoderTests.Russian);
+        process.StandardInput.BaseStream.Write(bytes);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEnd();
+        var err = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.True(process.ExitCode == 0, err);
+        Assert.StartsWith("Добрый вечер, дорогие друзья.", output);
+        Assert.DoesNotContain("00:00", output);
+    }
+
     [Fact]
     public void BadInputsAreOneLineErrorsNamingTheFileBeforeTheModelLoads()
     {
