@@ -43,7 +43,7 @@ public sealed class ModelSummarizer : ITextSummarizer
         // The chunker measures the same candidate texts repeatedly while packing; the last few are kept.
         if (_prompts.TryGetValue(text, out var ids)) return ids;
         if (_prompts.Count > 256) _prompts.Clear();
-        return _prompts[text] = PageTokens.EncodePrompt(_tok, SftDataset.PairPrompt(_template, text));
+        return _prompts[text] = PageTokens.EncodePrompt(_tok, _template, text);
     }
 
     public IReadOnlyList<string> Summarize(IReadOnlyList<string> texts, Action<int>? done = null, CancellationToken cancel = default)
