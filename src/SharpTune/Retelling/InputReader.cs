@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using SharpTune.IO;
 
 namespace SharpTune.Retelling;
@@ -25,7 +27,7 @@ public static class InputReader
 
     public static ExtractedDocument Read(string name, byte[] bytes)
     {
-        var decoded = TextDecoder.Decode(bytes, name);
+        var decoded = TextDecoder.Decode(bytes, name, DeclaredCharset(name, bytes));
         var text = decoded.Text.TrimStart('\uFEFF');
         var kind = KindOf(name, text);
         IReadOnlyList<TextParagraph> paragraphs;
@@ -50,6 +52,15 @@ public static class InputReader
         if (paragraphs.All(p => p.Text.Trim().Length == 0))
             throw new SharpTuneException($"{name}: no text found ({Describe(kind)} with nothing to read)");
         return new ExtractedDocument(name, kind, decoded, paragraphs);
+    }
+
+    /// <summary>An HTML page's &lt;meta charset&gt; (or http-equiv content type) in its first 4 KiB, read as ASCII.</summary>
+    public static string? DeclaredCharset(string name, byte[] bytes)
+    {
+        var head = Encoding.Latin1.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
+        if (KindOf(name, head) != InputKind.Html) return null;
+        var m = Regex.Match(head, @"<meta[^>]+charset\s*=\s*[""']?([A-Za-z0-9_.:-]+)", RegexOptions.IgnoreCase);
+        return m.Success ? m.Groups[1].Value : null;
     }
 
     public static InputKind KindOf(string name, string text)

@@ -17,7 +17,9 @@ public static class TextDecoder
     /// <summary>Share of control characters (other than tab, newline, carriage return, form feed) above which text is binary.</summary>
     private const double MaxControlShare = 0.05;
 
-    public static DecodedText Decode(byte[] bytes, string name)
+    /// <param name="declared">The charset the file declares (an HTML page's meta charset), used for bytes that are
+    /// not UTF-8 before asking the detector.</param>
+    public static DecodedText Decode(byte[] bytes, string name, string? declared = null)
     {
         if (bytes.Length == 0) throw new SharpTuneException($"{name}: empty (0 bytes), expected text, an HTML page or a .srt/.vtt transcript");
         DecodedText decoded;
@@ -31,13 +33,29 @@ public static class TextDecoder
         {
             // Without a BOM, NUL bytes mean binary (or BOM-less UTF-16, which no subtitle tool writes).
             if (bytes.AsSpan().IndexOf((byte)0) >= 0) throw Binary(name, "NUL bytes");
-            decoded = TryUtf8(bytes) is string utf8 ? new(utf8, "utf-8", "valid UTF-8") : Detect(bytes, name);
+            decoded = TryUtf8(bytes) is string utf8 ? new(utf8, "utf-8", "valid UTF-8")
+                : Declared(declared) is Encoding d ? new(d.GetString(bytes), d.WebName, "declared")
+                : Detect(bytes, name);
         }
         int control = 0;
         foreach (char c in decoded.Text)
             if ((c < 0x20 && c is not ('\t' or '\n' or '\r' or '\f')) || c == 0x7F) control++;
         if (decoded.Text.Length > 0 && control > MaxControlShare * decoded.Text.Length) throw Binary(name, $"{control} control characters");
         return decoded;
+    }
+
+    private static Encoding? Declared(string? charset)
+    {
+        if (charset is null) return null;
+        try
+        {
+            var e = Encoding.GetEncoding(charset);
+            // A page saved in another encoding than it declares UTF-8 (it failed UTF-8 already): the detector decides.
+            return e is UTF8Encoding || e.WebName.StartsWith("utf-", StringComparison.Ordinal) ? null
+                : e.WebName is "iso-8859-1" or "us-ascii" ? Encoding.GetEncoding(1252) // as browsers read these labels
+                : e.WebName == "iso-8859-9" ? Encoding.GetEncoding(1254) : e;
+        }
+        catch (ArgumentException) { return null; }
     }
 
     private static string? TryUtf8(byte[] bytes)

@@ -115,6 +115,20 @@ public class TextDecoderTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    /// <summary>A short page the detector alone could misread: its meta charset says what it is.</summary>
+    [Theory]
+    [InlineData("windows-1251", "<meta charset=\"windows-1251\">", "Привет, мир!")]
+    [InlineData("koi8-r", "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=KOI8-R\">", "Привет, мир!")]
+    [InlineData("windows-1254", "<meta charset=iso-8859-9>", "Günaydın “dünya”…")]
+    public void AnHtmlPageIsReadInTheCharsetItDeclares(string encoding, string meta, string text)
+    {
+        var bytes = Encoding.GetEncoding(encoding).GetBytes($"<html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>");
+        var doc = InputReader.Read("hello.html", bytes);
+        Assert.Equal("declared", doc.Decoded.How);
+        Assert.Equal(encoding, doc.Decoded.Encoding);
+        Assert.Contains(text, doc.Render());
+    }
+
     [Fact]
     public void TextWithNothingToReadIsAnError()
     {
