@@ -17,6 +17,7 @@ public static class CliApp
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)),
         ("serve", typeof(ServeCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
+        ("extract", typeof(ExtractCommand)), ("summarize", typeof(SummarizeCommand)),
     ];
 
     /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
@@ -63,6 +64,8 @@ public static class CliApp
                 config.AddCommand<ScoreCommand>("score").WithDescription("The model-free metrics of eval for predictions made by any system.");
                 config.AddCommand<PerplexityCommand>("perplexity").WithDescription("Perplexity of a model on a text corpus (the definition pretraining reports).");
                 config.AddCommand<ServeCommand>("serve").WithDescription("OpenAI-compatible HTTP API (chat, completions, summarize) over a base model and its adapters.");
+                config.AddCommand<SummarizeCommand>("summarize").WithDescription("Retell HTML pages, transcripts (.srt, .vtt) or text with a model (+ adapter): map-reduce over chunks that fit its context.");
+                config.AddCommand<ExtractCommand>("extract").WithDescription("Print the cleaned text summarize reads from a page, transcript or text file.");
                 config.AddCommand<PretrainCommand>("pretrain").WithDescription("Train a causal LM from scratch on a text corpus.");
                 config.AddBranch("tokenizer", t =>
                 {
