@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SharpTune.Data;
 using SharpTune.Tokenization;
 
@@ -5,13 +6,27 @@ namespace SharpTune.Retelling;
 
 /// <summary>
 /// The one place retelling tokenises page and transcript text. Such text comes from strangers: a page containing
-/// "&lt;|im_start|&gt;" must not become the special token and forge a turn; only the template's own markers are special.
-/// TODO(issue 9 §2): the engine helper's branch adds Tokenizer.Encode(IEnumerable&lt;TextPart&gt;) (TextPart(Text, Trusted));
-/// once merged, encode [TextPart(template before the placeholder, true), TextPart(the rendered text, false),
-/// TextPart(template after it, true)]. Until then the template is rendered around the text and encoded as one
-/// string, as eval does (the shipped base's tokenizer has no chat markers to forge).
+/// "&lt;|im_start|&gt;" or "&lt;|endoftext|&gt;" must not become the special token and forge a turn or end the prompt;
+/// only the template's own markers are special. The template is split at its placeholders; the template pieces are
+/// encoded trusted, the substituted text untrusted (HF's split_special_tokens), and neighbouring plain stretches are
+/// joined, so text without special-token strings encodes exactly as the rendered prompt does in training and eval.
 /// </summary>
-public static class PageTokens
+public static partial class PageTokens
 {
-    public static int[] EncodePrompt(Tokenizer tok, string template, string text) => tok.Encode(SftDataset.PairPrompt(template, text));
+    public static int[] EncodePrompt(Tokenizer tok, string template, string text)
+    {
+        var parts = new List<TextPart>();
+        int at = 0;
+        foreach (Match m in Placeholder().Matches(template))
+        {
+            parts.Add(new TextPart(template[at..m.Index], Trusted: true));
+            parts.Add(new TextPart(SftDataset.PairPrompt(m.Value, text), Trusted: false));
+            at = m.Index + m.Length;
+        }
+        parts.Add(new TextPart(template[at..], Trusted: true));
+        return tok.Encode(parts.Where(p => p.Text.Length > 0));
+    }
+
+    [GeneratedRegex(@"\{source_indented\}|\{source\}")]
+    private static partial Regex Placeholder();
 }
