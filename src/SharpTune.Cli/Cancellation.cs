@@ -13,14 +13,23 @@ public sealed class Cancellation : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private int _signal;
 
-    private Cancellation(CancellationToken outer)
+    private readonly string _stopping;
+
+    private Cancellation(CancellationToken outer, string stopping)
     {
+        _stopping = stopping;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
     }
 
-    /// <summary>Starts listening; dispose to restore the default handling (the process dies on the signal).</summary>
-    public static Cancellation Listen(CancellationToken outer = default) => new(outer);
+    /// <summary>What training commands do on the first signal, as the message says.</summary>
+    public const string SavingCheckpoint = "stopping after this step and saving a checkpoint";
+
+    /// <summary>
+    /// Starts listening; dispose to restore the default handling (the process dies on the signal).
+    /// <paramref name="stopping"/> is what the command does on the first signal (printed as "Ctrl-C: {stopping} …").
+    /// </summary>
+    public static Cancellation Listen(CancellationToken outer = default, string stopping = SavingCheckpoint) => new(outer, stopping);
 
     public CancellationToken Token => _cts.Token;
 
@@ -34,7 +43,7 @@ public sealed class Cancellation : IDisposable
         if (Interlocked.CompareExchange(ref _signal, number, 0) != 0) return;
         context.Cancel = true;
         var name = number == 15 ? "SIGTERM" : "Ctrl-C";
-        try { Console.Error.WriteLine($"\n{name}: stopping after this step and saving a checkpoint ({name} again to kill)…"); }
+        try { Console.Error.WriteLine($"\n{name}: {_stopping} ({name} again to kill)…"); }
         catch (IOException) { } // stderr may be gone (closed terminal); stopping cleanly matters more.
         _cts.Cancel();
     }

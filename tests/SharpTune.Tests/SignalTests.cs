@@ -84,6 +84,48 @@ public class SignalTests
             File.ReadAllBytes(Path.Combine(interrupted, "adapter_model.safetensors")));
     }
 
+    // serve has no checkpoint: its stop message says what it does, and it still exits as the signal asks.
+    [Fact]
+    public void SigtermStopsTheServerWithItsOwnMessage()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll"));
+        foreach (var a in new[] { "serve", "--model", Path.Combine(Shared.RepoRoot, "models", "sharptune-base"), "--port", "0", "--quiet" })
+            start.ArgumentList.Add(a);
+        using var child = Process.Start(start)!;
+        var err = new System.Text.StringBuilder();
+        using var listening = new ManualResetEventSlim();
+        child.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (err) err.AppendLine(e.Data);
+            if (e.Data.StartsWith("serving ")) listening.Set();
+        };
+        child.BeginErrorReadLine();
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        try
+        {
+            Assert.True(listening.Wait(TimeSpan.FromSeconds(90)), $"the server did not start: {err}");
+            Assert.Equal(0, kill(child.Id, SigTerm));
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(60)), "the server did not stop after SIGTERM");
+            child.WaitForExit();
+        }
+        finally
+        {
+            if (!child.HasExited) child.Kill();
+        }
+        var text = err.ToString();
+        Assert.True(child.ExitCode == 143, $"exit code {child.ExitCode}; stderr: {text}");
+        Assert.Contains("SIGTERM: stopping the server", text);
+        Assert.Contains("server stopped", text);
+        Assert.DoesNotContain("checkpoint", text);
+        Assert.Contains("(batching engine)", text);
+    }
+
     private static (int Code, string Err) RunChild(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")

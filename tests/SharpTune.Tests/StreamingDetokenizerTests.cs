@@ -7,7 +7,7 @@ namespace SharpTune.Tests;
 public class StreamingDetokenizerTests
 {
     // A toy vocabulary: id i decodes to Pieces[i]. Stop-string logic does not depend on the tokenizer.
-    private static readonly string[] Pieces = ["Hello", " ", "wor", "ld", "#", "##", "#y", "x", "E", "ND", "!", "\n", "EN", "D"];
+    private static readonly string[] Pieces = ["Hello", " ", "wor", "ld", "#", "##", "#y", "x", "E", "ND", "!", "\n", "EN", "D", "N", "V"];
     private static string Toy(IReadOnlyList<int> ids) => string.Concat(ids.Select(i => Pieces[i]));
 
     private static List<string> Stream(StreamingDetokenizer d, IEnumerable<int> ids, bool finish = true)
@@ -40,6 +40,15 @@ public class StreamingDetokenizerTests
         var e = new StreamingDetokenizer(Toy, ["###"]);
         Assert.Equal(["x", "", "##"], Stream(e, [7, 5]));
         Assert.Equal("x##", e.Emitted);
+    }
+
+    [Fact]
+    public void AHeldPrefixGrowingOverSeveralTokensIsReleasedWhole()
+    {
+        // "x" " " "E" "N" "V": "E", then "EN", could start "END"; "V" shows it does not, and "ENV" comes out at once.
+        var d = new StreamingDetokenizer(Toy, ["END"]);
+        Assert.Equal(["x", " ", "", "", "ENV", ""], Stream(d, [7, 1, 8, 14, 15]));
+        Assert.False(d.Stopped);
     }
 
     [Fact]

@@ -25,11 +25,11 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         [CommandOption("--api-key <KEY>")] [Description("Require 'Authorization: Bearer KEY' on every /v1 request (default: $SHARPTUNE_API_KEY, else no key).")]
         public string? ApiKey { get; set; }
 
-        [CommandOption("--queue <N>")] [Description("Requests that may wait for the engine (≥ 0); beyond that clients get 429 with Retry-After.")] [DefaultValue(64)] [ValidRange(0)]
+        [CommandOption("--queue <N>")] [Description("Requests that may wait for the engine (≥ 0; ≥ 1 for batching): behind the running request (serial) or for a free batch row (batching); beyond that clients get 429 with Retry-After.")] [DefaultValue(64)] [ValidRange(0)]
         public int Queue { get; set; } = 64;
 
-        [CommandOption("--engine <KIND>")] [Description("serial (one request at a time) or batching (continuous batching).")] [DefaultValue(Engines.Serial)] [OneOf(Engines.Serial, Engines.Batching)]
-        public string Engine { get; set; } = Engines.Serial;
+        [CommandOption("--engine <KIND>")] [Description("batching (continuous batching, the default) or serial (one request at a time).")] [DefaultValue(Engines.Default)] [OneOf(Engines.Serial, Engines.Batching)]
+        public string Engine { get; set; } = Engines.Default;
 
         [CommandOption("--max-body-bytes <N>")] [Description("Largest request body accepted (≥ 1024 bytes); larger ones get 413.")] [DefaultValue(4L << 20)] [ValidRange(1024)]
         public long MaxBodyBytes { get; set; } = 4 << 20;
@@ -44,7 +44,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
         var adapters = AdapterSpecs.Parse(s.Adapter);
-        using var stop = Cancellation.Listen(cancel);
+        using var stop = Cancellation.Listen(cancel, stopping: "stopping the server");
         using var engine = Engines.Open(s.Engine, s.Model, adapters, s.Queue, Devices.Parse(s.Device), ModelIO.ParseDType(s.DType));
         var options = new ServeOptions
         {
@@ -60,6 +60,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
             try { Task.Delay(Timeout.Infinite, stop.Token).GetAwaiter().GetResult(); }
             catch (OperationCanceledException) { }
             server.StopAsync().GetAwaiter().GetResult();
+            Console.Error.WriteLine("server stopped");
         }
         finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         return stop.ExitCode;

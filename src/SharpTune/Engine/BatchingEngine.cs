@@ -24,8 +24,10 @@ public sealed class BatchingEngine : IGenerationEngine
     private readonly LinkedList<EngineRow> _queue = new();
     private readonly List<EngineRow> _running = [];   // loop thread only
     private readonly Thread _loop;
+    private readonly IDisposable? _owned;
     private KvCache? _cache;                           // loop thread only: the running rows' keys/values
     private bool _stopping;
+    private int _inFlight;                             // waiting + running, not yet finished (guarded by _lock)
 
     public Tokenizer Tokenizer { get; }
     public ModelConfig Config => _model.Config;
@@ -40,9 +42,11 @@ public sealed class BatchingEngine : IGenerationEngine
     public BatchingEngine(ILanguageModel model, Tokenizer tokenizer, string baseName, BatchingEngineOptions? options = null)
         : this(new BaseBatchModel(model), tokenizer, baseName, options) { }
 
-    public BatchingEngine(IBatchModel model, Tokenizer tokenizer, string baseName, BatchingEngineOptions? options = null)
+    /// <param name="owned">Disposed with the engine, after its loop has stopped (what the model is loaded in).</param>
+    public BatchingEngine(IBatchModel model, Tokenizer tokenizer, string baseName, BatchingEngineOptions? options = null, IDisposable? owned = null)
     {
         _model = model;
+        _owned = owned;
         Tokenizer = tokenizer;
         BaseName = baseName;
         _options = options ?? new BatchingEngineOptions();
@@ -56,11 +60,14 @@ public sealed class BatchingEngine : IGenerationEngine
     {
         Check(request);
         cancel.ThrowIfCancellationRequested();
-        var row = new EngineRow(request, request.Options.EosTokenIds ?? Config.EosTokenIds, _decode);
+        var row = new EngineRow(request, request.Options.EosTokenIds ?? _options.EosTokenIds ?? Config.EosTokenIds, _decode);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            if (_queue.Count >= _options.QueueCapacity) throw new EngineBusyException(_queue.Count);
+            // Waiting and running together: whether the loop has moved a request into the batch yet must not decide
+            // if the next one is refused (a client sees one bound, running rows + queue).
+            if (_inFlight >= _options.QueueCapacity + _options.MaxRunningRows) throw new EngineBusyException(_queue.Count);
+            _inFlight++;
             row.QueueNode = _queue.AddLast(row);
             Monitor.PulseAll(_lock);
         }
@@ -101,6 +108,7 @@ public sealed class BatchingEngine : IGenerationEngine
         lock (_lock)
         {
             if (row.QueueNode is not null) { _queue.Remove(row.QueueNode); row.QueueNode = null; }
+            Release(row);
             Monitor.PulseAll(_lock);
         }
         row.Output.Writer.TryComplete(new OperationCanceledException("the request was cancelled"));
@@ -150,10 +158,17 @@ public sealed class BatchingEngine : IGenerationEngine
         _cache = null;
     }
 
-    private static void Fail(EngineRow row, Exception e)
+    private void Fail(EngineRow row, Exception e)
     {
         row.Finished = true;
+        lock (_lock) Release(row);
         row.Output.Writer.TryComplete(e);
+    }
+
+    // A row's place in the in-flight bound is given back once, however it ends (finished, failed, cancelled).
+    private void Release(EngineRow row)
+    {
+        if (!row.Released) { row.Released = true; _inFlight--; }
     }
 
     private void Prefill(EngineRow row)
@@ -250,11 +265,12 @@ public sealed class BatchingEngine : IGenerationEngine
         Emit(row, new EngineOutput(text, [token], reason, row.Prompt.Length, row.Generated));
     }
 
-    private static void Emit(EngineRow row, EngineOutput output)
+    private void Emit(EngineRow row, EngineOutput output)
     {
         row.Output.Writer.TryWrite(output);
         if (output.FinishReason is null) return;
         row.Finished = true;
+        lock (_lock) Release(row);
         row.Output.Writer.TryComplete();
     }
 
@@ -293,5 +309,6 @@ public sealed class BatchingEngine : IGenerationEngine
             Monitor.PulseAll(_lock);
         }
         _loop.Join();
+        _owned?.Dispose();
     }
 }

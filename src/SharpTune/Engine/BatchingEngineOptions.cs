@@ -3,7 +3,10 @@ namespace SharpTune.Engine;
 /// <summary>Limits of a <see cref="BatchingEngine"/>.</summary>
 public sealed record BatchingEngineOptions
 {
-    /// <summary>Requests waiting to start; one more is refused at once with <see cref="EngineBusyException"/>.</summary>
+    /// <summary>
+    /// Requests that may wait for a row: with <see cref="MaxRunningRows"/> + this many in flight (running or waiting),
+    /// one more is refused at once with <see cref="EngineBusyException"/>.
+    /// </summary>
     public int QueueCapacity { get; init; } = 64;
 
     /// <summary>Rows decoded together; 1 serves one request at a time (the reference for the batching gain).</summary>
@@ -11,6 +14,9 @@ public sealed record BatchingEngineOptions
 
     /// <summary>Queued requests prefilled between two decode steps, so a burst of arrivals does not stall the running rows.</summary>
     public int MaxPrefillsPerStep { get; init; } = 4;
+
+    /// <summary>EOS ids a request ends on when it sets none (null: the model config's).</summary>
+    public IReadOnlyList<int>? EosTokenIds { get; init; }
 
     public void Validate()
     {

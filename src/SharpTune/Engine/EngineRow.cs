@@ -27,6 +27,8 @@ internal sealed class EngineRow(EngineRequest request, IReadOnlyCollection<int> 
     /// <summary>Padding columns in front of this row in the shared cache.</summary>
     public long Pad { get; set; }
     public bool Finished { get; set; }
+    /// <summary>True once the row no longer counts against the engine's in-flight bound (guarded by the engine's lock).</summary>
+    public bool Released { get; set; }
 
     private volatile bool _cancelled;
     public bool Cancelled => _cancelled;

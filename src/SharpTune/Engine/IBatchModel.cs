@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SharpTune.Engine;
 
 /// <summary>
-/// What the batching engine needs of a model that serves several adapters at once. It stands in for the adapter
-/// registry (which offers the same mixed forward); <see cref="BaseBatchModel"/> serves a plain model, every row base.
+/// What the batching engine needs of a model that serves several adapters at once: <see cref="RegistryBatchModel"/>
+/// (the adapter registry, what `serve` runs); <see cref="BaseBatchModel"/> serves a plain model, every row base.
 /// </summary>
 public interface IBatchModel
 {

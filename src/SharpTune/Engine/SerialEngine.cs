@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using SharpTune.Adapters;
 using SharpTune.Generation;
 using SharpTune.IO;
 using SharpTune.Models;
@@ -13,25 +12,20 @@ namespace SharpTune.Engine;
 /// <summary>
 /// One request at a time: a bounded queue and one worker thread running <see cref="TextGenerator"/> on each request
 /// alone. It is the reference the continuous-batching engine must match token for token, and the "one-at-a-time"
-/// baseline `bench serve` measures it against, so it does nothing clever: no batching, no reordering.
+/// baseline `bench serve` measures it against, so it does nothing clever: no batching, no reordering. Adapters come
+/// from the same <see cref="ServedModel"/> (one base, the registry's per-adapter views) as the batching engine's, so
+/// the two differ in scheduling only.
 /// </summary>
-/// <remarks>
-/// Stopgap until the adapter registry lands: every adapter is a <see cref="TrainedModel"/> with its own copy of the
-/// base (memory grows with each adapter); the registry keeps one base and applies adapters per row.
-/// </remarks>
 public sealed class SerialEngine : IGenerationEngine
 {
-    private readonly CausalLM _base;
-    private readonly Dictionary<string, TrainedModel> _adapters;
+    private readonly ServedModel _served;
     private readonly BlockingCollection<Job> _queue = new();
     private readonly Thread? _worker;
-    private readonly int[] _eos;
-    private readonly int _pad;
 
-    public Tokenizer Tokenizer { get; }
-    public ModelConfig Config => _base.Config;
+    public Tokenizer Tokenizer => _served.Tokenizer;
+    public ModelConfig Config => _served.Base.Config;
     public int ContextLength => Config.MaxPositions;
-    public string BaseName { get; }
+    public string BaseName => _served.BaseName;
     public IReadOnlyList<string> Adapters { get; }
 
     /// <param name="adapters">Adapter name → PEFT adapter folder trained on this base.</param>
@@ -40,28 +34,8 @@ public sealed class SerialEngine : IGenerationEngine
         Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         if (queueCapacity < 0) throw new SharpTuneException($"queue capacity must be ≥ 0, got {queueCapacity}");
-        BaseName = ModelName(baseDir);
-        adapters ??= new Dictionary<string, string>();
-        foreach (var name in adapters.Keys) CheckAdapterName(name, BaseName);
-        if (!File.Exists(Path.Combine(baseDir, Tokenization.Tokenizer.FileName)))
-            throw new SharpTuneException($"{baseDir}: no tokenizer.json (serving needs the model's tokenizer)");
-        Tokenizer = Tokenizer.Load(baseDir);
-        _base = ModelIO.Load(baseDir, device, dtype);
-        _adapters = new(StringComparer.Ordinal);
-        try
-        {
-            foreach (var (name, dir) in adapters)
-            {
-                if (!AdapterIO.IsAdapterFolder(dir)) throw new SharpTuneException($"--adapter {name}={dir}: not a PEFT adapter folder (no adapter_config.json)");
-                _adapters[name] = TrainedModel.Load(baseDir, dir, device, dtype);
-            }
-        }
-        catch { Dispose(); throw; }
-        Adapters = adapters.Keys.ToArray();
-        var eos = Config.EosTokenIds.Concat(GenerationConfig.EosIds(baseDir)).ToHashSet();
-        if (Tokenizer.EosTokenId is int te) eos.Add(te);
-        _eos = eos.Order().ToArray();
-        _pad = Config.PadTokenId ?? 0;
+        _served = new ServedModel(baseDir, adapters, device, dtype);
+        Adapters = _served.Registry.Names;
         _capacity = queueCapacity;
         _worker = new Thread(Work) { IsBackground = true, Name = "sharptune-serial-engine" };
         _worker.Start();
@@ -69,16 +43,6 @@ public sealed class SerialEngine : IGenerationEngine
 
     private readonly int _capacity;
     private int _inFlight; // waiting + running; a request is admitted while it is ≤ capacity
-
-    /// <summary>A model folder's name as clients call it (the last path component).</summary>
-    public static string ModelName(string dir) => Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-
-    public static void CheckAdapterName(string name, string baseName)
-    {
-        if (string.IsNullOrWhiteSpace(name) || name.Contains(':') || name.Any(char.IsWhiteSpace))
-            throw new SharpTuneException($"adapter name '{name}' must be non-empty, without spaces or ':' (clients call it as NAME or BASE:NAME)");
-        if (name == baseName) throw new SharpTuneException($"adapter name '{name}' is the base model's name; give the adapter another name");
-    }
 
     public IAsyncEnumerable<EngineOutput> Generate(EngineRequest request, CancellationToken cancel = default)
     {
@@ -104,14 +68,14 @@ public sealed class SerialEngine : IGenerationEngine
     /// <summary>Checks a request the way every engine must, and fills in the model's EOS ids and padding.</summary>
     private GenerationOptions Prepare(EngineRequest request)
     {
-        if (request.Adapter is { } a && !_adapters.ContainsKey(a))
+        if (request.Adapter is { } a && !Adapters.Contains(a))
             throw new SharpTuneException($"unknown adapter '{a}' (loaded: {(Adapters.Count == 0 ? "none" : string.Join(", ", Adapters))})");
         if (request.Prompt.Length == 0) throw new SharpTuneException("the prompt encodes to no tokens");
         if (request.Prompt.Any(t => t < 0 || t >= Config.VocabSize)) throw new SharpTuneException($"prompt ids must be in [0, {Config.VocabSize})");
         request.Options.Validate();
         if (request.Prompt.Length + request.Options.MaxNewTokens > ContextLength)
             throw new SharpTuneException($"the prompt ({request.Prompt.Length} tokens) plus max new tokens ({request.Options.MaxNewTokens}) exceed the model's context of {ContextLength} tokens");
-        return request.Options with { EosTokenIds = request.Options.EosTokenIds ?? _eos, PadTokenId = _pad };
+        return request.Options with { EosTokenIds = request.Options.EosTokenIds ?? _served.EosTokenIds, PadTokenId = _served.PadTokenId };
     }
 
     private static async IAsyncEnumerable<EngineOutput> Read(Job job, [EnumeratorCancellation] CancellationToken cancel = default)
@@ -147,22 +111,24 @@ public sealed class SerialEngine : IGenerationEngine
     private void Run(Job job)
     {
         job.Cancel.Token.ThrowIfCancellationRequested();
-        var model = job.Adapter is null ? (ILanguageModel)_base : _adapters[job.Adapter].Model;
+        var model = _served.For(job.Adapter);
         string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
-        var stream = new StopStringStream(job.Options.StopStrings);
+        // The same incremental text as the batching engine: a piece is final (no stop string can still claim it).
+        var text = new StreamingDetokenizer(Decode, job.Options.StopStrings);
         var tokens = new List<int>();
         int sent = 0;
         int promptTokens = job.Prompt.Length;
         var result = new TextGenerator(model, Decode).Generate([job.Prompt], job.Options, (_, token) =>
         {
             tokens.Add(token);
-            var piece = stream.Next(Decode(tokens));
+            if (job.Options.EosTokenIds!.Contains(token)) return;
+            var piece = text.Push(token);
             if (piece.Length == 0) return;
             job.Output.Writer.TryWrite(new EngineOutput(piece, tokens[sent..], null, promptTokens, tokens.Count));
             sent = tokens.Count;
         }, job.Cancel.Token)[0];
         var reason = result.FinishReason == "length" ? "length" : "stop";
-        job.Output.Writer.TryWrite(new EngineOutput(stream.Finish(result.Text ?? ""), tokens[sent..], reason, promptTokens, tokens.Count));
+        job.Output.Writer.TryWrite(new EngineOutput(text.Finish(), tokens[sent..], reason, promptTokens, tokens.Count));
         job.Output.Writer.TryComplete();
     }
 
@@ -174,8 +140,7 @@ public sealed class SerialEngine : IGenerationEngine
             foreach (var job in _queue.ToArray()) { try { job.Cancel.Cancel(); } catch (ObjectDisposedException) { } }
             _worker?.Join();
         }
-        foreach (var m in _adapters.Values) m.Dispose();
-        _base?.Dispose();
+        _served?.Dispose();
     }
 
     private sealed class Job(int[] prompt, GenerationOptions options, string? adapter, CancellationTokenSource cancel)
