@@ -12,6 +12,8 @@ using Microsoft.Extensions.Logging;
 using SharpTune.Engine;
 using SharpTune.Generation;
 using SharpTune.IO;
+using SharpTune.Data;
+using SharpTune.Retelling;
 
 namespace SharpTune.Serving;
 
@@ -277,31 +279,41 @@ public sealed class OpenAIServer : IAsyncDisposable
         await Send("[DONE]");
     }
 
+    /// <summary>
+    /// A page or transcript retold as `summarize` does it (src/SharpTune/Retelling): its text read with encoding
+    /// detection and SmartReader/subtitle cleaning, split into chunks that fit the model's prompt, each chunk
+    /// summarised through the engine (joining other clients' batch), then the summaries summarised (map-reduce).
+    /// </summary>
     private async Task Summarize(HttpContext ctx)
     {
         var input = await SummarizeRequest.Read(ctx, _options.MaxBodyBytes, TooLarge);
         var model = input.Model ?? _engine.BaseName;
         var adapter = Resolve(model);
-        var text = PageText.Clean(input.Text, input.Format);
-        if (text.Length == 0) throw ApiError.BadRequest("the input has no text to summarize", "input");
-        int max = input.MaxTokens ?? 64;
-        var (prompt, truncated) = SummaryPrompt.Build(_engine.Tokenizer, text, _engine.ContextLength - max);
-        var options = new GenerationOptions { MaxNewTokens = max };
-        var outputs = _engine.Generate(new EngineRequest(prompt, options, adapter), ctx.RequestAborted);
-        var summary = new StringBuilder();
-        EngineOutput? last = null;
-        await foreach (var piece in outputs.WithCancellation(ctx.RequestAborted)) { summary.Append(piece.Text); last = piece; }
+        ExtractedDocument doc;
+        try { doc = InputReader.Read(input.InputName, input.Body); }
+        catch (SharpTuneException e) { throw ApiError.BadRequest(e.Message, "input"); }
+        var task = _options.Tasks.GetValueOrDefault(adapter ?? _engine.BaseName) ?? new TaskSettings();
+        if (input.MaxTokens is int max) task = task with { MaxNewTokens = max };
+        int context = Math.Min(task.MaxLength, _engine.ContextLength);
+        if (context <= task.MaxNewTokens + 8)
+            throw ApiError.BadRequest($"max_tokens {task.MaxNewTokens} leaves no room for the text in the model's {context}-token prompt", "max_tokens", "context_length_exceeded");
+        var summarizer = new EngineSummarizer(_engine, adapter, task, context, cancel: ctx.RequestAborted);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Task.Run(() => MapReduce.Run(summarizer, doc.Paragraphs.Select(p => p.Text).ToList(), cancel: ctx.RequestAborted), ctx.RequestAborted);
         await WriteJson(ctx, new JsonObject
         {
             ["id"] = "summ-" + Guid.NewGuid().ToString("N"),
             ["object"] = "summary",
             ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             ["model"] = model,
-            ["summary"] = summary.ToString().Trim(),
-            ["finish_reason"] = last?.FinishReason ?? "stop",
-            ["input_chars"] = text.Length,
-            ["truncated"] = truncated,
-            ["usage"] = Usage(last),
+            ["summary"] = result.Summary,
+            ["kind"] = doc.Kind.ToString().ToLowerInvariant(),
+            ["encoding"] = doc.Decoded.Encoding,
+            ["input_chars"] = doc.Characters,
+            ["chunks"] = new JsonArray(result.Chunks.Select(c => (JsonNode)new JsonObject { ["text_chars"] = c.Text.Length, ["summary"] = c.Summary }).ToArray()),
+            ["reduce_levels"] = result.ReduceLevels,
+            ["model_calls"] = result.ModelCalls,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
         });
     }
 

@@ -14,4 +14,18 @@ public sealed record ServeOptions
     public int RetryAfterSeconds { get; init; } = 1;
     /// <summary>Chat completion budget when the request sets no max_tokens (cut to what the context leaves).</summary>
     public int DefaultMaxTokens { get; init; } = 256;
+    /// <summary>
+    /// /v1/summarize's prompt template, answer budget and stop strings per model name (base or adapter): each
+    /// folder's sharptune_task.json, as `summarize` and `eval` read it; a model without one uses the defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, Data.TaskSettings> Tasks { get; init; } = new Dictionary<string, Data.TaskSettings>();
+
+    /// <summary>The task settings found beside the base and each adapter (name → folder).</summary>
+    public static IReadOnlyDictionary<string, Data.TaskSettings> TasksOf(string baseName, string baseDir, IReadOnlyDictionary<string, string> adapters)
+    {
+        var tasks = new Dictionary<string, Data.TaskSettings>(StringComparer.Ordinal);
+        foreach (var (name, dir) in adapters.Append(KeyValuePair.Create(baseName, baseDir)))
+            if (Data.TaskSettings.Load(dir) is { } t) tasks[name] = t;
+        return tasks;
+    }
 }

@@ -5,11 +5,15 @@ namespace SharpTune.Serving;
 
 /// <summary>
 /// A /v1/summarize body: JSON {"input": TEXT, "model"?, "format"?: html|srt|vtt|text, "max_tokens"?}, or the page or
-/// transcript itself (Content-Type text/html, text/vtt, application/x-subrip, text/plain; model in ?model=).
+/// transcript itself (Content-Type text/html, text/vtt, application/x-subrip, text/plain; model in ?model=), kept as
+/// bytes so the retelling reader detects its encoding (legacy code pages included) as `summarize` does for files.
 /// </summary>
-public sealed record SummarizeRequest(string Text, string Format, string? Model, int? MaxTokens)
+public sealed record SummarizeRequest(byte[] Body, string? Format, string? Model, int? MaxTokens)
 {
     public static readonly string[] Formats = ["html", "srt", "vtt", "text"];
+
+    /// <summary>The name the retelling reader sees: its extension says the format; none lets it sniff the text.</summary>
+    public string InputName => Format switch { "html" => "input.html", "srt" => "input.srt", "vtt" => "input.vtt", "text" => "input.txt", _ => "input" };
 
     public static async Task<SummarizeRequest> Read(HttpContext ctx, long maxBytes, Func<ApiError> tooLarge)
     {
@@ -35,7 +39,7 @@ public sealed record SummarizeRequest(string Text, string Format, string? Model,
                 int? max = null;
                 if (o.TryGetProperty("max_tokens", out var mt) && mt.ValueKind != JsonValueKind.Null)
                     max = mt.ValueKind == JsonValueKind.Number && mt.TryGetInt32(out var n) && n >= 1 ? n : throw ApiError.BadRequest("max_tokens must be an integer ≥ 1", "max_tokens");
-                return new SummarizeRequest(input, format ?? PageText.Guess(input), model, max);
+                return new SummarizeRequest(System.Text.Encoding.UTF8.GetBytes(input), format, model, max);
             }
         }
         string? typed = type switch
@@ -46,8 +50,9 @@ public sealed record SummarizeRequest(string Text, string Format, string? Model,
             "text/plain" => null,
             _ => throw new ApiError(415, $"Content-Type {type} is not accepted (JSON, text/html, text/vtt, application/x-subrip or text/plain)", param: "Content-Type"),
         };
-        using var reader = new StreamReader(ctx.Request.Body, detectEncodingFromByteOrderMarks: true);
-        var text = await reader.ReadToEndAsync(ctx.RequestAborted);
-        return new SummarizeRequest(text, typed ?? PageText.Guess(text), queryModel, null);
+        using var bytes = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(bytes, ctx.RequestAborted);
+        if (bytes.Length > maxBytes) throw tooLarge();
+        return new SummarizeRequest(bytes.ToArray(), typed, queryModel, null);
     }
 }

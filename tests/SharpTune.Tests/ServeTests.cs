@@ -316,15 +316,42 @@ public abstract class ServeTests<TFixture>(TFixture f) where TFixture : ServeFix
         Assert.Equal((string?)whole["choices"]![0]!["text"], streamed);
         Assert.Equal((string?)whole["choices"]![0]!["finish_reason"], lines.SkipLast(1).Select(l => (string?)JsonNode.Parse(l)!["choices"]![0]!["finish_reason"]).Last(r => r is not null));
 
-        var page = "<html><head><style>body{color:red}</style><script>var secret=1;</script></head><body><nav>Home | About</nav>" +
-                   "<article><h1>grep</h1><p>grep searches files for lines that match a pattern and prints them.</p></article><footer>© 2024</footer></body></html>";
+        // A long real-text page: summarize must retell it as the `summarize` command does (SmartReader, chunks that
+        // fit the prompt, map-reduce), here through the engine; the reference is the library pipeline over
+        // TrainedModel + TextGenerator, greedy, the same defaults (no sharptune_task.json beside the test adapters).
+        var pairs = File.ReadLines(Path.Combine(Shared.Root, "data", "debian-descriptions", "dev.jsonl")).Take(12)
+            .Select(l => JsonNode.Parse(l)!["source"]!.GetValue<string>()).ToList();
+        var page = "<html><head><title>Packages</title><style>body{color:red}</style><script>var secret=1;</script></head><body><nav>Home | About</nav><article><h1>Packages</h1>" +
+                   string.Concat(pairs.Select(p => $"<p>{WebUtility.HtmlEncode(p)}</p>")) + "</article><footer>© 2024</footer></body></html>";
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/summarize?model=lora-a") { Content = new StringContent(page, Encoding.UTF8, "text/html") };
         var summary = await http.SendAsync(request);
         var json = JsonNode.Parse(await summary.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.OK, summary.StatusCode);
-        Assert.False(string.IsNullOrWhiteSpace((string?)json["summary"]));
         Assert.Equal("lora-a", (string?)json["model"]);
-        Assert.False((bool)json["truncated"]!);
+        Assert.Equal("html", (string?)json["kind"]);
+        var doc = SharpTune.Retelling.InputReader.Read("page.html", Encoding.UTF8.GetBytes(page));
+        var tok = SharpTune.Tokenization.Tokenizer.Load(ServeFixture.BaseDir);
+        var task = new SharpTune.Data.TaskSettings();
+        using (var trained = SharpTune.Adapters.TrainedModel.Load(ServeFixture.BaseDir, f.AdapterDirs["lora-a"]))
+        {
+            var reference = SharpTune.Retelling.MapReduce.Run(
+                new SharpTune.Retelling.ModelSummarizer(trained.Model, tok, task.PairTemplate, Math.Min(task.MaxLength, trained.Base.Config.MaxPositions), task.MaxNewTokens, task.Stop, 4),
+                doc.Paragraphs.Select(p => p.Text).ToList());
+            Assert.True(reference.Chunks.Count > 1, $"the page should need map-reduce, got {reference.Chunks.Count} chunk");
+            Assert.Equal(reference.Chunks.Count, json["chunks"]!.AsArray().Count);
+            Assert.Equal(reference.Chunks.Select(c => c.Summary), json["chunks"]!.AsArray().Select(c => (string?)c!["summary"]));
+            Assert.Equal(reference.Summary, (string?)json["summary"]);
+        }
+        Assert.DoesNotContain("secret", (string?)json["summary"] ?? "");
+
+        // The body's bytes reach the reader: a Windows-1251 transcript is detected, not read as Latin-1.
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+        var srt = new ByteArrayContent(Encoding.GetEncoding("windows-1251").GetBytes(SharpTune.Tests.Retelling.TextDecoderTests.Russian));
+        srt.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-subrip");
+        var ru = JsonNode.Parse(await (await http.PostAsync("v1/summarize?model=lora-b", srt)).Content.ReadAsStringAsync())!;
+        Assert.Equal("srt", (string?)ru["kind"]);
+        Assert.Equal("windows-1251", (string?)ru["encoding"]);
+        await Error(await http.PostAsync("v1/summarize", new StringContent("", Encoding.UTF8, "text/plain")), HttpStatusCode.BadRequest);
         await Error(await http.PostAsync("v1/summarize", Json("{\"input\": 5}")), HttpStatusCode.BadRequest);
     }
 }

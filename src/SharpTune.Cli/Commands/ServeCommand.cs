@@ -50,6 +50,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         {
             Host = s.Host, Port = s.Port, ApiKey = s.ApiKey ?? NonEmpty(Environment.GetEnvironmentVariable("SHARPTUNE_API_KEY")),
             MaxBodyBytes = s.MaxBodyBytes, DefaultMaxTokens = s.MaxTokens,
+            Tasks = ServeOptions.TasksOf(engine.BaseName, s.Model, adapters),
         };
         Action<string>? log = s.Quiet ? null : line => Console.Error.WriteLine(line);
         var server = OpenAIServer.StartAsync(engine, options, log, stop.Token).GetAwaiter().GetResult();
