@@ -411,4 +411,18 @@ public class RecommendationTests
         Assert.Single(err.Trim().Split('\n'));
         Assert.Equal(best.Id, File.ReadAllText(Path.Combine(export, "adapter_config.json")));
     }
+
+    [Fact]
+    public void LabelsNameWhatVariesAndLeaveOutWhatEveryConfigurationShares()
+    {
+        var trials = Sweep(Lora(4, 2000, 0.20), Lora(8, 2000, 0.21)).Select(t => t with
+        {
+            Settings = new Dictionary<string, string>(t.Settings) { ["data"] = "../shared/train.jsonl", ["batch_size"] = "8", ["lr"] = t.Settings["rank"] == "4" ? "0.001" : "0.002" },
+        }).ToList();
+        var labels = ConfigPoint.Group(trials.Where(t => t.Status == TrialStatus.Finished)).Select(p => p.Label).ToList();
+        Assert.Equal(["lora r=4, 2,000 examples, lr=0.001", "lora r=8, 2,000 examples, lr=0.002"], labels);
+        // A single configuration keeps everything: there is nothing to compare it with.
+        var one = ConfigPoint.Group(trials.Where(t => t.Settings["rank"] == "4" && t.Status == TrialStatus.Finished)).Single();
+        Assert.Contains("data=../shared/train.jsonl", one.Label);
+    }
 }

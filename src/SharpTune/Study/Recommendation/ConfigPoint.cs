@@ -38,14 +38,24 @@ public sealed record ConfigPoint
     /// <summary>Settings that never define a configuration: the seed (averaged over) and run bookkeeping.</summary>
     public static readonly IReadOnlySet<string> NonDefiningKeys = new HashSet<string> { "seed", "out", "output", "resume", "force" };
 
-    public static IReadOnlyList<ConfigPoint> Group(IEnumerable<TrialRecord> finished) =>
-        finished.GroupBy(t => Key(t.Settings)).Select(g => From(g.ToList())).OrderBy(p => p.Label, StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// One point per configuration. Labels name the known axes and whatever else varies between the configurations;
+    /// a setting every trial shares (the data file, the base model, the batch size of the whole study) says nothing
+    /// about which configuration is which, so it is left out of the label (it stays in <see cref="Settings"/>).
+    /// </summary>
+    public static IReadOnlyList<ConfigPoint> Group(IEnumerable<TrialRecord> finished)
+    {
+        var groups = finished.GroupBy(t => Key(t.Settings)).Select(g => g.ToList()).ToList();
+        var shared = groups.Count < 2 ? new HashSet<string>() : groups.SelectMany(g => g[0].Settings.Keys).Distinct()
+            .Where(k => groups.All(g => g[0].Settings.TryGetValue(k, out var v) && v == groups[0][0].Settings[k])).ToHashSet();
+        return groups.Select(g => From(g, shared)).OrderBy(p => p.Label, StringComparer.Ordinal).ToList();
+    }
 
     public static string Key(IReadOnlyDictionary<string, string> settings, params string[] without) =>
         string.Join(";", settings.Where(kv => !NonDefiningKeys.Contains(kv.Key) && !without.Contains(kv.Key))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value));
 
-    private static ConfigPoint From(IReadOnlyList<TrialRecord> trials)
+    private static ConfigPoint From(IReadOnlyList<TrialRecord> trials, IReadOnlySet<string> shared)
     {
         var settings = trials[0].Settings.Where(kv => !NonDefiningKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var m = trials.Select(t => t.Metrics!).ToList();
@@ -56,7 +66,7 @@ public sealed record ConfigPoint
         var point = new ConfigPoint
         {
             Settings = settings,
-            Label = Describe(settings, method, rank, data, noise),
+            Label = Describe(settings.Where(kv => !shared.Contains(kv.Key) || Described.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), method, rank, data, noise),
             Method = method,
             Rank = rank,
             Scaling = settings.GetValueOrDefault("scaling"),
