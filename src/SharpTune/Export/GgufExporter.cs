@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using SharpTune.IO;
+using SharpTune.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpTune.Export;
+
+/// <summary>
+/// A Llama-architecture <see cref="CausalLM"/> plus its tokenizer folder as a GGUF file llama.cpp loads:
+/// llama.cpp's tensor names, its rotary layout for Q/K, llama.* hyperparameters and a byte-level BPE
+/// ("gpt2") tokenizer with merges, special tokens and the chat template.
+/// </summary>
+public static class GgufExporter
+{
+    public static void Export(CausalLM model, string tokenizerDir, string outPath, GgufTensorType type, string? name = null)
+    {
+        var c = model.Config;
+        if (c.Architecture != Architecture.Llama || c.ModelType != "llama")
+            throw new SharpTuneException($"{tokenizerDir}: GGUF export supports model_type llama, not {c.ModelType}");
+        if (c.AttentionBias || c.MlpBias)
+            throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export expects attention_bias and mlp_bias false");
+        if (c.RopeScaling is not null)
+            throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export does not write rope_scaling yet");
+        var metadata = new List<GgufMetadata>
+        {
+            GgufMetadata.Str("general.architecture", "llama"),
+            GgufMetadata.Str("general.name", name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\'))),
+            // llama_ftype: 0 = all F32, 1 = mostly F16 (norms stay F32 either way).
+            GgufMetadata.U32("general.file_type", type == GgufTensorType.F16 ? 1u : 0u),
+            GgufMetadata.U32("llama.context_length", (uint)c.MaxPositions),
+            GgufMetadata.U32("llama.embedding_length", (uint)c.HiddenSize),
+            GgufMetadata.U32("llama.block_count", (uint)c.NumLayers),
+            GgufMetadata.U32("llama.feed_forward_length", (uint)c.IntermediateSize),
+            GgufMetadata.U32("llama.attention.head_count", (uint)c.NumHeads),
+            GgufMetadata.U32("llama.attention.head_count_kv", (uint)c.NumKvHeads),
+            GgufMetadata.U32("llama.rope.dimension_count", (uint)c.HeadDim),
+            GgufMetadata.F32("llama.rope.freq_base", (float)c.RopeTheta),
+            GgufMetadata.F32("llama.attention.layer_norm_rms_epsilon", (float)c.NormEps),
+            GgufMetadata.U32("llama.vocab_size", (uint)c.VocabSize),
+        };
+        metadata.AddRange(GgufTokenizer.Metadata(tokenizerDir, c));
+        GgufWriter.Write(outPath, metadata, Tensors(model, type));
+    }
+
+    /// <summary>The GGUF tensor list: HF parameter names mapped to llama.cpp's, Q/K rows permuted.</summary>
+    public static List<GgufTensor> Tensors(CausalLM model, GgufTensorType type)
+    {
+        var c = model.Config;
+        var sd = model.StateDict();
+        var list = new List<GgufTensor>();
+        void Add(string hf, string gguf, Func<Tensor, Tensor>? transform = null)
+        {
+            if (!sd.TryGetValue(hf, out var p)) throw new SharpTuneException($"model: parameter {hf} is missing for GGUF tensor {gguf}");
+            var shape = p.shape;
+            // 1-D tensors (norm weights) stay F32: llama.cpp's converter and its kernels expect that.
+            var t = shape.Length == 1 ? GgufTensorType.F32 : type;
+            list.Add(new GgufTensor(gguf, shape, t, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var x = p.detach().to(CPU).to_type(ScalarType.Float32);
+                if (transform is not null) x = transform(x);
+                return x.contiguous().data<float>().ToArray();
+            }));
+        }
+        Add("model.embed_tokens.weight", "token_embd.weight");
+        for (int i = 0; i < c.NumLayers; i++)
+        {
+            var hf = $"model.layers.{i}.";
+            var g = $"blk.{i}.";
+            Add(hf + "input_layernorm.weight", g + "attn_norm.weight");
+            Add(hf + "self_attn.q_proj.weight", g + "attn_q.weight", w => RopePermute(w, c.NumHeads));
+            Add(hf + "self_attn.k_proj.weight", g + "attn_k.weight", w => RopePermute(w, c.NumKvHeads));
+            Add(hf + "self_attn.v_proj.weight", g + "attn_v.weight");
+            Add(hf + "self_attn.o_proj.weight", g + "attn_output.weight");
+            Add(hf + "post_attention_layernorm.weight", g + "ffn_norm.weight");
+            Add(hf + "mlp.gate_proj.weight", g + "ffn_gate.weight");
+            Add(hf + "mlp.up_proj.weight", g + "ffn_up.weight");
+            Add(hf + "mlp.down_proj.weight", g + "ffn_down.weight");
+        }
+        Add("model.norm.weight", "output_norm.weight");
+        // Tied models carry no output.weight; llama.cpp then reads token_embd.weight for the head.
+        if (!c.TieWordEmbeddings) Add("lm_head.weight", "output.weight");
+        return list;
+    }
+
+    /// <summary>
+    /// HF Llama's rotary embedding rotates the two halves of each head (rotate_half); llama.cpp's LLAMA rope
+    /// rotates adjacent pairs. Reordering each head's rows from [first half | second half] to interleaved
+    /// pairs (row j of the first half next to row j of the second) makes both compute the same attention.
+    /// </summary>
+    public static Tensor RopePermute(Tensor w, int heads)
+    {
+        var rows = w.shape[0];
+        var rest = w.shape.Skip(1).ToArray();
+        long[] split = [heads, 2, rows / heads / 2, .. rest];
+        return w.reshape(split).transpose(1, 2).reshape(w.shape);
+    }
+}
