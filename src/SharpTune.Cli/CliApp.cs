@@ -11,7 +11,7 @@ public static class CliApp
     public static readonly IReadOnlyList<(string Path, Type Command)> Commands =
     [
         ("demo", typeof(DemoCommand)), ("generate", typeof(GenerateCommand)), ("init", typeof(InitCommand)), ("info", typeof(InfoCommand)),
-        ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)),
+        ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)), ("export", typeof(ExportCommand)),
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
         ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)),
@@ -56,6 +56,7 @@ public static class CliApp
                 config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode text to ids (JSON) or decode ids with a tokenizer.json.");
                 config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune with prompt-tuning, p-tuning, prefix-tuning, lora, unfreeze or full.");
                 config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
+                config.AddCommand<ExportCommand>("export").WithDescription("Write a model (+ merged LoRA adapter) as a GGUF file for llama.cpp, Ollama or LLamaSharp.");
                 config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
                 config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of trials (train + eval, each in its own process), resumable; results in DIR/trials.jsonl.");
                 config.AddCommand<ReportCommand>("report").WithDescription("A sweep's self-contained HTML report with plots (quality vs rank and data size, risks, cost vs quality).");
