@@ -1,0 +1,224 @@
+using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using SharpTune.Export;
+using SharpTune.Generation;
+using SharpTune.Models;
+using SharpTune.Tokenization;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace SharpTune.Tests;
+
+/// <summary>
+/// GGUF export of the shipped base: read back by an independent GGUF parser below, and run by llama.cpp
+/// (LLamaSharp's CPU backend), whose greedy tokens must equal SharpTune's.
+/// </summary>
+[Collection("console")]
+public sealed class GgufExportTests : IDisposable
+{
+    private static string BaseDir => Path.Combine(Shared.RepoRoot, "models", "sharptune-base");
+    private readonly string _dir = Directory.CreateTempSubdirectory("gguf-test").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string ExportBase(string type = "f32")
+    {
+        var path = Path.Combine(_dir, $"base-{type}.gguf");
+        var (code, _, err) = CliRunner.Run("export", "--model", BaseDir, "--format", "gguf", "--type", type, "--out", path);
+        Assert.True(code == 0, err);
+        return path;
+    }
+
+    [Fact]
+    public void Metadata_and_tensors_read_back_with_llama_layout()
+    {
+        var path = ExportBase();
+        var g = GgufFile.Read(path);
+        using var model = ModelIO.Load(BaseDir);
+        var c = model.Config;
+
+        Assert.Equal(3u, g.Version);
+        Assert.Equal("llama", g.Kv["general.architecture"]);
+        Assert.Equal((uint)c.HiddenSize, g.Kv["llama.embedding_length"]);
+        Assert.Equal((uint)c.NumLayers, g.Kv["llama.block_count"]);
+        Assert.Equal((uint)c.NumHeads, g.Kv["llama.attention.head_count"]);
+        Assert.Equal((uint)c.NumKvHeads, g.Kv["llama.attention.head_count_kv"]);
+        Assert.Equal((uint)c.IntermediateSize, g.Kv["llama.feed_forward_length"]);
+        Assert.Equal((float)c.NormEps, g.Kv["llama.attention.layer_norm_rms_epsilon"]);
+        Assert.Equal("gpt2", g.Kv["tokenizer.ggml.model"]);
+        var tokens = (List<object>)g.Kv["tokenizer.ggml.tokens"];
+        var types = (List<object>)g.Kv["tokenizer.ggml.token_type"];
+        Assert.Equal(c.VocabSize, tokens.Count);
+        Assert.Equal("<|im_start|>", tokens[1]);
+        Assert.Equal(3, types[1]); // control
+        Assert.Equal(1, types[100]); // normal
+        var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
+        var hello = tok.Encode(" hello");
+        Assert.Equal(tok.Decode(hello), string.Concat(hello.Select(i => ByteLevelDecode((string)tokens[i]))));
+        Assert.Contains("Ġ a", ((List<object>)g.Kv["tokenizer.ggml.merges"]).Cast<string>());
+        Assert.Equal(0u, g.Kv["tokenizer.ggml.eos_token_id"]);
+        Assert.Equal(3u, g.Kv["tokenizer.ggml.padding_token_id"]);
+        Assert.False(g.Kv.ContainsKey("tokenizer.ggml.bos_token_id"));
+        Assert.Contains("<|im_start|>", (string)g.Kv["tokenizer.chat_template"]);
+
+        // 2 + 9 per layer, tied head: no output.weight.
+        Assert.Equal(2 + 9 * c.NumLayers, g.Tensors.Count);
+        Assert.DoesNotContain(g.Tensors, t => t.Name == "output.weight");
+        Assert.All(g.Tensors, t => Assert.Equal(0ul, t.Offset % 32));
+        var emb = g.Tensors.Single(t => t.Name == "token_embd.weight");
+        Assert.Equal([(ulong)c.HiddenSize, (ulong)c.VocabSize], emb.Dims); // ne[0] is the contiguous dimension
+
+        var sd = model.StateDict();
+        using (no_grad())
+        {
+            AssertClose(sd["model.layers.3.mlp.down_proj.weight"], g.ReadF32(path, "blk.3.ffn_down.weight"));
+            AssertClose(sd["model.norm.weight"], g.ReadF32(path, "output_norm.weight"));
+            // llama.cpp rotates adjacent pairs, HF rotates halves: GGUF row h·d+2i is HF row h·d+i,
+            // row h·d+2i+1 is HF row h·d+d/2+i (written out element by element, independent of the reshape).
+            foreach (var (hf, gg, heads) in new[] { ("q_proj", "attn_q", c.NumHeads), ("k_proj", "attn_k", c.NumKvHeads) })
+            {
+                var w = sd[$"model.layers.2.self_attn.{hf}.weight"].contiguous().data<float>().ToArray();
+                var got = g.ReadF32(path, $"blk.2.{gg}.weight");
+                int d = c.HeadDim, cols = c.HiddenSize;
+                for (int h = 0; h < heads; h++)
+                    for (int i = 0; i < d / 2; i++)
+                        for (int col = 0; col < cols; col++)
+                        {
+                            Assert.Equal(w[(h * d + i) * cols + col], got[(h * d + 2 * i) * cols + col]);
+                            Assert.Equal(w[(h * d + d / 2 + i) * cols + col], got[(h * d + 2 * i + 1) * cols + col]);
+                        }
+            }
+        }
+    }
+
+    [Fact]
+    public void LlamaSharp_greedy_tokens_equal_SharpTune()
+    {
+        var path = ExportBase();
+        using var model = ModelIO.Load(BaseDir);
+        var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
+        var p = new ModelParams(path) { ContextSize = 256, BatchSize = 256, Threads = 2, GpuLayerCount = 0,
+            // llama.cpp caches K/V in f16 by default; f32 makes the comparison about the exported weights.
+            TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32 };
+        using var weights = LLamaWeights.LoadFromFile(p);
+        Assert.Equal("llama", weights.Metadata["general.architecture"]);
+        const int steps = 24;
+        string[] prompts = ["<|im_start|>user\nSummarize: the cat sat on the mat.<|im_end|>\n<|im_start|>assistant\n", "The history of the town begins"];
+        foreach (var prompt in prompts)
+        {
+            var ids = tok.Encode(prompt);
+            using var ctx = weights.CreateContext(p);
+            var theirs = ctx.Tokenize(prompt, addBos: false, special: true).Select(t => (int)t).ToArray();
+            Assert.Equal(ids, theirs);
+
+            var ours = new TextGenerator(model).Generate([ids], new GenerationOptions { MaxNewTokens = steps, EosTokenIds = [] })[0].Tokens;
+            var batch = new LLamaBatch();
+            for (int i = 0; i < ids.Length; i++) batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, i == ids.Length - 1);
+            var llama = new List<int>();
+            float maxDiff = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                Assert.Equal(DecodeResult.Ok, ctx.NativeHandle.Decode(batch));
+                var logits = ctx.NativeHandle.GetLogitsIth(batch.TokenCount - 1).ToArray();
+                if (step == 0) { maxDiff = MaxDiff(model, ids, logits); File.AppendAllText("/tmp/gguf_diff.txt", $"range {logits.Min()} {logits.Max()}\n"); }
+                int next = Array.IndexOf(logits, logits.Max());
+                llama.Add(next);
+                batch.Clear();
+                batch.Add((LLamaToken)next, ids.Length + step, LLamaSeqId.Zero, true);
+            }
+                        Assert.True(maxDiff < 1e-2f, $"prompt logits differ by {maxDiff}");
+            File.AppendAllText("/tmp/gguf_diff.txt", $"{maxDiff}\n");
+            Assert.Equal(ours, llama.ToArray());
+        }
+    }
+
+    private static float MaxDiff(CausalLM model, int[] ids, float[] theirs)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logits = model.Forward(inputIds: tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0));
+        var last = logits[0, -1].contiguous().data<float>().ToArray();
+        return last.Zip(theirs, (a, b) => Math.Abs(a - b)).Max();
+    }
+
+    private static void AssertClose(Tensor expected, float[] got) =>
+        Assert.Equal(expected.contiguous().data<float>().ToArray(), got);
+
+    private static string ByteLevelDecode(string token)
+    {
+        // GPT-2's byte↔unicode table, rebuilt here rather than taken from SharpTune.
+        var map = new Dictionary<char, byte>();
+        var direct = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
+        int n = 0;
+        for (int b = 0; b < 256; b++) map[direct.Contains(b) ? (char)b : (char)(256 + n++)] = (byte)b;
+        return Encoding.UTF8.GetString(token.Select(ch => map[ch]).ToArray());
+    }
+
+    /// <summary>A minimal GGUF v3 reader, written from the spec independently of <see cref="GgufWriter"/>.</summary>
+    private sealed record GgufFile(uint Version, Dictionary<string, object> Kv, List<GgufFile.Info> Tensors, long DataStart)
+    {
+        public sealed record Info(string Name, ulong[] Dims, uint Type, ulong Offset);
+
+        public static GgufFile Read(string path)
+        {
+            using var r = new BinaryReader(File.OpenRead(path));
+            Assert.Equal("GGUF", Encoding.ASCII.GetString(r.ReadBytes(4)));
+            var version = r.ReadUInt32();
+            var nt = r.ReadUInt64();
+            var nkv = r.ReadUInt64();
+            var kv = new Dictionary<string, object>();
+            for (ulong i = 0; i < nkv; i++)
+            {
+                var key = Str(r);
+                kv[key] = Value(r, r.ReadUInt32());
+            }
+            var infos = new List<Info>();
+            for (ulong i = 0; i < nt; i++)
+            {
+                var name = Str(r);
+                var nd = r.ReadUInt32();
+                var dims = Enumerable.Range(0, (int)nd).Select(_ => r.ReadUInt64()).ToArray();
+                infos.Add(new Info(name, dims, r.ReadUInt32(), r.ReadUInt64()));
+            }
+            long pos = r.BaseStream.Position;
+            return new GgufFile(version, kv, infos, (pos + 31) / 32 * 32);
+        }
+
+        public float[] ReadF32(string path, string name)
+        {
+            var t = Tensors.Single(x => x.Name == name);
+            Assert.Equal(0u, t.Type);
+            var n = (int)t.Dims.Aggregate(1ul, (a, b) => a * b);
+            using var fs = File.OpenRead(path);
+            fs.Position = DataStart + (long)t.Offset;
+            var bytes = new byte[n * 4];
+            fs.ReadExactly(bytes);
+            var f = new float[n];
+            Buffer.BlockCopy(bytes, 0, f, 0, bytes.Length);
+            return f;
+        }
+
+        private static string Str(BinaryReader r) => Encoding.UTF8.GetString(r.ReadBytes((int)r.ReadUInt64()));
+
+        private static object Value(BinaryReader r, uint type) => type switch
+        {
+            0 => r.ReadByte(), 1 => r.ReadSByte(), 2 => r.ReadUInt16(), 3 => r.ReadInt16(),
+            4 => r.ReadUInt32(), 5 => r.ReadInt32(), 6 => r.ReadSingle(), 7 => r.ReadByte() != 0,
+            8 => Str(r), 10 => r.ReadUInt64(), 11 => r.ReadInt64(), 12 => r.ReadDouble(),
+            9 => ReadArray(r),
+            _ => throw new InvalidDataException($"GGUF value type {type}"),
+        };
+
+        private static List<object> ReadArray(BinaryReader r)
+        {
+            var et = r.ReadUInt32();
+            var n = r.ReadUInt64();
+            var list = new List<object>();
+            for (ulong i = 0; i < n; i++) list.Add(Value(r, et));
+            return list;
+        }
+    }
+}
