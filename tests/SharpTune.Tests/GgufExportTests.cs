@@ -101,8 +101,9 @@ public sealed class GgufExportTests : IDisposable
         using var model = ModelIO.Load(BaseDir);
         var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
         var p = new ModelParams(path) { ContextSize = 256, BatchSize = 256, Threads = 2, GpuLayerCount = 0,
-            // llama.cpp caches K/V in f16 by default; f32 makes the comparison about the exported weights.
-            TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32 };
+            // llama.cpp caches K/V in f16 and its CPU flash attention rounds to f16 (3e-3 off); both off makes
+            // the comparison about the exported weights alone.
+            TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false };
         using var weights = LLamaWeights.LoadFromFile(p);
         Assert.Equal("llama", weights.Metadata["general.architecture"]);
         const int steps = 24;
@@ -123,14 +124,14 @@ public sealed class GgufExportTests : IDisposable
             {
                 Assert.Equal(DecodeResult.Ok, ctx.NativeHandle.Decode(batch));
                 var logits = ctx.NativeHandle.GetLogitsIth(batch.TokenCount - 1).ToArray();
-                if (step == 0) { maxDiff = MaxDiff(model, ids, logits); File.AppendAllText("/tmp/gguf_diff.txt", $"range {logits.Min()} {logits.Max()}\n"); }
+                if (step == 0) maxDiff = MaxDiff(model, ids, logits);
                 int next = Array.IndexOf(logits, logits.Max());
                 llama.Add(next);
                 batch.Clear();
                 batch.Add((LLamaToken)next, ids.Length + step, LLamaSeqId.Zero, true);
             }
-                        Assert.True(maxDiff < 1e-2f, $"prompt logits differ by {maxDiff}");
-            File.AppendAllText("/tmp/gguf_diff.txt", $"{maxDiff}\n");
+                        // Measured 6e-6 on logits spanning about [-9, 14]; a wrong layout or hyperparameter is off by whole units.
+            Assert.True(maxDiff < 1e-4f, $"prompt logits differ by {maxDiff}");
             Assert.Equal(ours, llama.ToArray());
         }
     }
