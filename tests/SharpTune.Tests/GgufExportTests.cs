@@ -2,6 +2,7 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using SharpTune.Adapters;
 using SharpTune.Export;
 using SharpTune.Generation;
 using SharpTune.Models;
@@ -99,6 +100,39 @@ public sealed class GgufExportTests : IDisposable
     {
         var path = ExportBase();
         using var model = ModelIO.Load(BaseDir);
+        AssertLlamaSharpAgrees(path, model, model, checkTokenizer: true);
+    }
+
+    [Fact]
+    public void Exported_lora_merge_runs_in_LlamaSharp_like_the_unmerged_adapter()
+    {
+        var adapterDir = Path.Combine(_dir, "adapter");
+        using (var scope = NewDisposeScope())
+        {
+            var baseModel = ModelIO.Load(BaseDir);
+            var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
+            using var adapted = AdapterFactory.Create(baseModel, new MethodOptions { Method = "lora", Rank = 4, Targets = "all-linear" }, tok, 3, "sharptune-base");
+            // LoRA's B starts at zero; move every value so the merged weights differ from the base.
+            using (no_grad())
+                foreach (var (_, p) in adapted.Trainable) p.add_(randn(p.shape, generator: new Generator(1, CPU)) * 0.05);
+            adapted.Save(adapterDir);
+        }
+        var path = Path.Combine(_dir, "tuned.gguf");
+        var (code, _, err) = CliRunner.Run("export", "--model", BaseDir, "--adapter", adapterDir, "--type", "f32", "--out", path);
+        Assert.True(code == 0, err);
+
+        using var model = ModelIO.Load(BaseDir);
+        using var lora = AdapterIO.Load(adapterDir, model); // unmerged: SharpTune's LoRA forward is the reference
+        var baseGguf = ExportBase();
+        var tuned = AssertLlamaSharpAgrees(path, lora, model, checkTokenizer: false);
+        using var plain = ModelIO.Load(BaseDir);
+        var untuned = AssertLlamaSharpAgrees(baseGguf, plain, plain, checkTokenizer: false);
+        Assert.NotEqual(untuned, tuned); // the adapter changed what the exported model says
+    }
+
+    /// <summary>Greedy tokens of llama.cpp on the GGUF file equal SharpTune's on <paramref name="reference"/>; returns them.</summary>
+    private static List<int[]> AssertLlamaSharpAgrees(string path, ILanguageModel reference, CausalLM logitsModel, bool checkTokenizer)
+    {
         var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
         var p = new ModelParams(path) { ContextSize = 256, BatchSize = 256, Threads = 2, GpuLayerCount = 0,
             // llama.cpp caches K/V in f16 and its CPU flash attention rounds to f16 (3e-3 off); both off makes
@@ -108,14 +142,14 @@ public sealed class GgufExportTests : IDisposable
         Assert.Equal("llama", weights.Metadata["general.architecture"]);
         const int steps = 24;
         string[] prompts = ["<|im_start|>user\nSummarize: the cat sat on the mat.<|im_end|>\n<|im_start|>assistant\n", "The history of the town begins"];
+        var all = new List<int[]>();
         foreach (var prompt in prompts)
         {
             var ids = tok.Encode(prompt);
             using var ctx = weights.CreateContext(p);
-            var theirs = ctx.Tokenize(prompt, addBos: false, special: true).Select(t => (int)t).ToArray();
-            Assert.Equal(ids, theirs);
+            if (checkTokenizer) Assert.Equal(ids, ctx.Tokenize(prompt, addBos: false, special: true).Select(t => (int)t).ToArray());
 
-            var ours = new TextGenerator(model).Generate([ids], new GenerationOptions { MaxNewTokens = steps, EosTokenIds = [] })[0].Tokens;
+            var ours = new TextGenerator(reference).Generate([ids], new GenerationOptions { MaxNewTokens = steps, EosTokenIds = [] })[0].Tokens;
             var batch = new LLamaBatch();
             for (int i = 0; i < ids.Length; i++) batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, i == ids.Length - 1);
             var llama = new List<int>();
@@ -124,16 +158,18 @@ public sealed class GgufExportTests : IDisposable
             {
                 Assert.Equal(DecodeResult.Ok, ctx.NativeHandle.Decode(batch));
                 var logits = ctx.NativeHandle.GetLogitsIth(batch.TokenCount - 1).ToArray();
-                if (step == 0) maxDiff = MaxDiff(model, ids, logits);
+                if (step == 0) maxDiff = MaxDiff(logitsModel, ids, logits);
                 int next = Array.IndexOf(logits, logits.Max());
                 llama.Add(next);
                 batch.Clear();
                 batch.Add((LLamaToken)next, ids.Length + step, LLamaSeqId.Zero, true);
             }
-                        // Measured 6e-6 on logits spanning about [-9, 14]; a wrong layout or hyperparameter is off by whole units.
+            // Measured 6e-6 on logits spanning about [-9, 14]; a wrong layout or hyperparameter is off by whole units.
             Assert.True(maxDiff < 1e-4f, $"prompt logits differ by {maxDiff}");
             Assert.Equal(ours, llama.ToArray());
+            all.Add(ours);
         }
+        return all;
     }
 
     private static float MaxDiff(CausalLM model, int[] ids, float[] theirs)
