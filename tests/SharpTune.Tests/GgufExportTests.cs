@@ -96,6 +96,37 @@ public sealed class GgufExportTests : IDisposable
     }
 
     [Fact]
+    public void F16_export_rounds_matrices_to_half_and_keeps_norms_f32()
+    {
+        var f32 = GgufFile.Read(ExportBase("f32"));
+        var path = ExportBase("f16");
+        var g = GgufFile.Read(path);
+        Assert.Equal(1u, g.Kv["general.file_type"]);
+        Assert.Equal(0u, g.Tensors.Single(t => t.Name == "blk.0.attn_norm.weight").Type);
+        var ffn = g.Tensors.Single(t => t.Name == "blk.1.ffn_up.weight");
+        Assert.Equal(1u, ffn.Type);
+        var want = f32.ReadF32(Path.Combine(_dir, "base-f32.gguf"), "blk.1.ffn_up.weight");
+        var n = want.Length;
+        using var fs = File.OpenRead(path);
+        fs.Position = g.DataStart + (long)ffn.Offset;
+        var bytes = new byte[n * 2];
+        fs.ReadExactly(bytes);
+        for (int i = 0; i < n; i++) Assert.Equal((float)(Half)want[i], (float)BitConverter.ToHalf(bytes, i * 2));
+        using var weights = LLamaWeights.LoadFromFile(new ModelParams(path) { ContextSize = 64, GpuLayerCount = 0 });
+        Assert.Equal("1", weights.Metadata["general.file_type"]);
+    }
+
+    [Fact]
+    public void Export_refuses_an_existing_file_without_force_in_one_line()
+    {
+        var path = ExportBase();
+        var (code, _, err) = CliRunner.Run("export", "--model", BaseDir, "--out", path);
+        Assert.Equal(2, code);
+        Assert.Contains("--force", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void LlamaSharp_greedy_tokens_equal_SharpTune()
     {
         var path = ExportBase();
