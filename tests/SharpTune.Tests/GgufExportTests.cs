@@ -161,8 +161,40 @@ public sealed class GgufExportTests : IDisposable
         Assert.NotEqual(untuned, tuned); // the adapter changed what the exported model says
     }
 
+    [Fact]
+    public void Qwen2_export_with_qkv_biases_runs_in_LlamaSharp_like_SharpTune()
+    {
+        var dir = Path.Combine(_dir, "qwen2");
+        Directory.CreateDirectory(dir);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(BaseDir, f), Path.Combine(dir, f));
+        var config = ModelPresets.Config("qwen2", "tiny");
+        config["vocab_size"] = 8192;
+        config["eos_token_id"] = 0;
+        config["bos_token_id"] = null;
+        config["max_position_embeddings"] = 1024;
+        using (var scope = NewDisposeScope())
+        {
+            var init = ModelIO.Create(ModelConfig.FromJson(config));
+            ModelIO.Initialize(init, 5, std: 0.1);
+            // Initialisation zeroes biases; give them values so a lost or misplaced bias shows.
+            using (no_grad())
+                foreach (var (name, p) in init.named_parameters().Where(n => n.name.EndsWith(".bias")))
+                    p.copy_(randn(p.shape, generator: new Generator(2, CPU)) * 0.5);
+            ModelIO.Save(init, dir);
+        }
+        using var model = ModelIO.Load(dir);
+        Assert.True(model.Config.AttentionBias);
+        var path = Path.Combine(_dir, "qwen2.gguf");
+        var (code, _, err) = CliRunner.Run("export", "--model", dir, "--out", path);
+        Assert.True(code == 0, err);
+        var g = GgufFile.Read(path);
+        Assert.Equal("qwen2", g.Kv["general.architecture"]);
+        Assert.Contains(g.Tensors, t => t.Name == "blk.1.attn_k.bias");
+        AssertLlamaSharpAgrees(path, model, model, checkTokenizer: false, arch: "qwen2");
+    }
+
     /// <summary>Greedy tokens of llama.cpp on the GGUF file equal SharpTune's on <paramref name="reference"/>; returns them.</summary>
-    private static List<int[]> AssertLlamaSharpAgrees(string path, ILanguageModel reference, CausalLM logitsModel, bool checkTokenizer)
+    private static List<int[]> AssertLlamaSharpAgrees(string path, ILanguageModel reference, CausalLM logitsModel, bool checkTokenizer, string arch = "llama")
     {
         var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
         var p = new ModelParams(path) { ContextSize = 256, BatchSize = 256, Threads = 2, GpuLayerCount = 0,
@@ -170,7 +202,7 @@ public sealed class GgufExportTests : IDisposable
             // the comparison about the exported weights alone.
             TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false };
         using var weights = LLamaWeights.LoadFromFile(p);
-        Assert.Equal("llama", weights.Metadata["general.architecture"]);
+        Assert.Equal(arch, weights.Metadata["general.architecture"]);
         const int steps = 24;
         string[] prompts = ["<|im_start|>user\nSummarize: the cat sat on the mat.<|im_end|>\n<|im_start|>assistant\n", "The history of the town begins"];
         var all = new List<int[]>();

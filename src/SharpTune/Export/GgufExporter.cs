@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SharpTune.Export;
 
 /// <summary>
-/// A Llama-architecture <see cref="CausalLM"/> plus its tokenizer folder as a GGUF file llama.cpp loads:
+/// A Llama or Qwen2 <see cref="CausalLM"/> plus its tokenizer folder as a GGUF file llama.cpp loads:
 /// llama.cpp's tensor names, its rotary layout for Q/K, llama.* hyperparameters and a byte-level BPE
 /// ("gpt2") tokenizer with merges, special tokens and the chat template.
 /// </summary>
@@ -16,37 +16,52 @@ public static class GgufExporter
     public static void Export(CausalLM model, string tokenizerDir, string outPath, GgufTensorType type, string? name = null)
     {
         var c = model.Config;
-        if (c.Architecture != Architecture.Llama || c.ModelType != "llama")
-            throw new SharpTuneException($"{tokenizerDir}: GGUF export supports model_type llama, not {c.ModelType}");
-        if (c.AttentionBias || c.MlpBias)
-            throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export expects attention_bias and mlp_bias false");
+        var arch = ArchName(c, tokenizerDir);
         if (c.RopeScaling is not null)
             throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export does not write rope_scaling yet");
         var metadata = new List<GgufMetadata>
         {
-            GgufMetadata.Str("general.architecture", "llama"),
+            GgufMetadata.Str("general.architecture", arch),
             GgufMetadata.Str("general.name", name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\'))),
             // llama_ftype: 0 = all F32, 1 = mostly F16 (norms stay F32 either way).
             GgufMetadata.U32("general.file_type", type == GgufTensorType.F16 ? 1u : 0u),
-            GgufMetadata.U32("llama.context_length", (uint)c.MaxPositions),
-            GgufMetadata.U32("llama.embedding_length", (uint)c.HiddenSize),
-            GgufMetadata.U32("llama.block_count", (uint)c.NumLayers),
-            GgufMetadata.U32("llama.feed_forward_length", (uint)c.IntermediateSize),
-            GgufMetadata.U32("llama.attention.head_count", (uint)c.NumHeads),
-            GgufMetadata.U32("llama.attention.head_count_kv", (uint)c.NumKvHeads),
-            GgufMetadata.U32("llama.rope.dimension_count", (uint)c.HeadDim),
-            GgufMetadata.F32("llama.rope.freq_base", (float)c.RopeTheta),
-            GgufMetadata.F32("llama.attention.layer_norm_rms_epsilon", (float)c.NormEps),
-            GgufMetadata.U32("llama.vocab_size", (uint)c.VocabSize),
+            GgufMetadata.U32($"{arch}.context_length", (uint)c.MaxPositions),
+            GgufMetadata.U32($"{arch}.embedding_length", (uint)c.HiddenSize),
+            GgufMetadata.U32($"{arch}.block_count", (uint)c.NumLayers),
+            GgufMetadata.U32($"{arch}.feed_forward_length", (uint)c.IntermediateSize),
+            GgufMetadata.U32($"{arch}.attention.head_count", (uint)c.NumHeads),
+            GgufMetadata.U32($"{arch}.attention.head_count_kv", (uint)c.NumKvHeads),
+            GgufMetadata.U32($"{arch}.rope.dimension_count", (uint)c.HeadDim),
+            GgufMetadata.F32($"{arch}.rope.freq_base", (float)c.RopeTheta),
+            GgufMetadata.F32($"{arch}.attention.layer_norm_rms_epsilon", (float)c.NormEps),
+            GgufMetadata.U32($"{arch}.vocab_size", (uint)c.VocabSize),
         };
         metadata.AddRange(GgufTokenizer.Metadata(tokenizerDir, c));
         GgufWriter.Write(outPath, metadata, Tensors(model, type));
+    }
+
+    /// <summary>llama.cpp's architecture name: Llama without biases, or Qwen2 (q/k/v biases).</summary>
+    private static string ArchName(ModelConfig c, string dir)
+    {
+        if (c.Architecture == Architecture.Llama && c.ModelType == "llama")
+        {
+            if (c.AttentionBias || c.MlpBias) throw new SharpTuneException($"{dir}/config.json: GGUF export of llama expects attention_bias and mlp_bias false");
+            return "llama";
+        }
+        if (c.Architecture == Architecture.Qwen2 && c.ModelType == "qwen2")
+        {
+            if (c.AttentionOutBias || c.MlpBias) throw new SharpTuneException($"{dir}/config.json: GGUF export of qwen2 expects biases on q/k/v only");
+            return "qwen2";
+        }
+        throw new SharpTuneException($"{dir}/config.json: GGUF export supports model_type llama or qwen2, not {c.ModelType}");
     }
 
     /// <summary>The GGUF tensor list: HF parameter names mapped to llama.cpp's, Q/K rows permuted.</summary>
     public static List<GgufTensor> Tensors(CausalLM model, GgufTensorType type)
     {
         var c = model.Config;
+        // Qwen2 uses llama.cpp's NEOX rope (rotate halves, as HF does), so only Llama's Q/K rows are reordered.
+        bool permute = c.ModelType == "llama";
         var sd = model.StateDict();
         var list = new List<GgufTensor>();
         void Add(string hf, string gguf, Func<Tensor, Tensor>? transform = null)
@@ -70,9 +85,12 @@ public static class GgufExporter
             var hf = $"model.layers.{i}.";
             var g = $"blk.{i}.";
             Add(hf + "input_layernorm.weight", g + "attn_norm.weight");
-            Add(hf + "self_attn.q_proj.weight", g + "attn_q.weight", w => RopePermute(w, c.NumHeads));
-            Add(hf + "self_attn.k_proj.weight", g + "attn_k.weight", w => RopePermute(w, c.NumKvHeads));
+            Add(hf + "self_attn.q_proj.weight", g + "attn_q.weight", permute ? w => RopePermute(w, c.NumHeads) : null);
+            Add(hf + "self_attn.k_proj.weight", g + "attn_k.weight", permute ? w => RopePermute(w, c.NumKvHeads) : null);
             Add(hf + "self_attn.v_proj.weight", g + "attn_v.weight");
+            if (c.AttentionBias)
+                foreach (var (proj, name) in new[] { ("q_proj", "attn_q"), ("k_proj", "attn_k"), ("v_proj", "attn_v") })
+                    Add(hf + $"self_attn.{proj}.bias", g + $"{name}.bias");
             Add(hf + "self_attn.o_proj.weight", g + "attn_output.weight");
             Add(hf + "post_attention_layernorm.weight", g + "ffn_norm.weight");
             Add(hf + "mlp.gate_proj.weight", g + "ffn_gate.weight");
