@@ -12,21 +12,13 @@ namespace SharpTune.Retelling;
 public sealed class EngineSummarizer(IGenerationEngine engine, string? adapter, Data.TaskSettings task, int context, int parallel = 4, CancellationToken cancel = default)
     : ITextSummarizer
 {
-    private readonly Dictionary<string, int[]> _prompts = new();
+    private readonly SummaryPrompts _prompts = new(engine.Tokenizer, task.PairTemplate);
 
     public int PromptBudget { get; } = context - task.MaxNewTokens;
 
     public int PromptTokens(string text) => Prompt(text).Length;
 
-    private int[] Prompt(string text)
-    {
-        lock (_prompts)
-        {
-            if (_prompts.TryGetValue(text, out var ids)) return ids;
-            if (_prompts.Count > 256) _prompts.Clear();
-            return _prompts[text] = PageTokens.EncodePrompt(engine.Tokenizer, task.PairTemplate, text);
-        }
-    }
+    private int[] Prompt(string text) => _prompts.Encode(text);
 
     public IReadOnlyList<string> Summarize(IReadOnlyList<string> texts, Action<int>? done = null, CancellationToken cancelCall = default)
     {
@@ -42,7 +34,7 @@ public sealed class EngineSummarizer(IGenerationEngine engine, string? adapter, 
                 var sb = new System.Text.StringBuilder();
                 await foreach (var piece in engine.Generate(new EngineRequest(Prompt(text), options, adapter), both.Token)) sb.Append(piece.Text);
                 done?.Invoke(Interlocked.Increment(ref finished));
-                return string.Join(" ", sb.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                return SummaryPrompts.OneLine(sb.ToString());
             }
             finally { gate.Release(); }
         }

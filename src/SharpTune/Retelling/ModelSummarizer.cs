@@ -10,12 +10,10 @@ namespace SharpTune.Retelling;
 /// </summary>
 public sealed class ModelSummarizer : ITextSummarizer
 {
-    private readonly Tokenizer _tok;
     private readonly TextGenerator _generator;
     private readonly GenerationOptions _options;
-    private readonly string _template;
     private readonly int _batchSize;
-    private readonly Dictionary<string, int[]> _prompts = new();
+    private readonly SummaryPrompts _prompts;
 
     public int PromptBudget { get; }
 
@@ -23,8 +21,7 @@ public sealed class ModelSummarizer : ITextSummarizer
     public ModelSummarizer(ILanguageModel model, Tokenizer tok, string template, int context, int maxNewTokens, IReadOnlyList<string> stop, int batchSize,
         double repetitionPenalty = 1.0)
     {
-        _tok = tok;
-        _template = template;
+        _prompts = new SummaryPrompts(tok, template);
         _batchSize = batchSize;
         _generator = new TextGenerator(model, ids => tok.Decode(ids, skipSpecialTokens: true));
         var eos = new List<int>(model.Config.EosTokenIds);
@@ -38,13 +35,7 @@ public sealed class ModelSummarizer : ITextSummarizer
 
     public int PromptTokens(string text) => Prompt(text).Length;
 
-    private int[] Prompt(string text)
-    {
-        // The chunker measures the same candidate texts repeatedly while packing; the last few are kept.
-        if (_prompts.TryGetValue(text, out var ids)) return ids;
-        if (_prompts.Count > 256) _prompts.Clear();
-        return _prompts[text] = PageTokens.EncodePrompt(_tok, _template, text);
-    }
+    private int[] Prompt(string text) => _prompts.Encode(text);
 
     public IReadOnlyList<string> Summarize(IReadOnlyList<string> texts, Action<int>? done = null, CancellationToken cancel = default)
     {
@@ -52,11 +43,9 @@ public sealed class ModelSummarizer : ITextSummarizer
         foreach (var batch in texts.Chunk(_batchSize))
         {
             var outputs = _generator.Generate(batch.Select(Prompt).ToList(), _options, cancel: cancel);
-            results.AddRange(outputs.Select(o => OneLine(o.Text ?? "")));
+            results.AddRange(outputs.Select(o => SummaryPrompts.OneLine(o.Text ?? "")));
             done?.Invoke(results.Count);
         }
         return results;
     }
-
-    private static string OneLine(string text) => string.Join(" ", text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }
