@@ -13,7 +13,7 @@ public static class CliApp
         ("demo", typeof(DemoCommand)), ("generate", typeof(GenerateCommand)), ("init", typeof(InitCommand)), ("info", typeof(InfoCommand)),
         ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)), ("export", typeof(ExportCommand)),
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
-        ("sweep", typeof(SweepCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
+        ("sweep", typeof(SweepCommand)), ("sweep status", typeof(SweepStatusCommand)), ("sweep-trial", typeof(SweepTrialCommand)), ("store migrate", typeof(StoreMigrateCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
         ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)),
         ("serve", typeof(ServeCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
@@ -58,7 +58,18 @@ public static class CliApp
                 config.AddCommand<MergeCommand>("merge").WithDescription("Merge a LoRA adapter into the base weights (HF folder).");
                 config.AddCommand<ExportCommand>("export").WithDescription("Write a model (+ merged LoRA adapter) as a GGUF file for llama.cpp, Ollama or LLamaSharp.");
                 config.AddCommand<EvalCommand>("eval").WithDescription("Quality, hallucination, prompt-injection and memorisation metrics of a model (+ adapter) on dev pairs.");
-                config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of trials (train + eval, each in its own process), resumable; results in DIR/trials.jsonl.");
+                config.AddBranch("sweep", sweep =>
+                {
+                    sweep.SetDescription("Run a grid of trials (train + eval, each in its own process), resumable; here or as one Slurm job array (--executor slurm).");
+                    sweep.SetDefaultCommand<SweepCommand>();
+                    sweep.AddCommand<SweepStatusCommand>("status").WithDescription("A sweep's progress (store and Slurm queue); refreshes DIR/trials.jsonl.");
+                });
+                config.AddCommand<SweepTrialCommand>("sweep-trial").WithDescription("One trial of a cluster sweep by index (what each Slurm array task / k8s pod runs).");
+                config.AddBranch("store", st =>
+                {
+                    st.SetDescription("Experiment store maintenance.");
+                    st.AddCommand<StoreMigrateCommand>("migrate").WithDescription("Copy every run (and its steps) from one store to another, e.g. SQLite → PostgreSQL.");
+                });
                 config.AddCommand<ReportCommand>("report").WithDescription("A sweep's self-contained HTML report with plots (quality vs rank and data size, risks, cost vs quality).");
                 config.AddCommand<RecommendCommand>("recommend").WithDescription("Recommend a method, rank and data size from a sweep's measured curves, with the reasons.");
                 config.AddCommand<TrialCommand>("trial").WithDescription("One sweep trial: train with these options, evaluate on dev pairs, write --result JSON.");
@@ -87,7 +98,7 @@ public static class CliApp
                 });
                 config.AddBranch("runs", runs =>
                 {
-                    runs.SetDescription("Query the experiment store (runs/sharptune.db, --store FILE or $SHARPTUNE_STORE).");
+                    runs.SetDescription("Query the experiment store (runs/sharptune.db, --store FILE|postgresql://… or $SHARPTUNE_STORE).");
                     runs.AddCommand<RunsListCommand>("list").WithDescription("List recorded runs, oldest first (--sweep, --status, --json).");
                     runs.AddCommand<RunsShowCommand>("show").WithDescription("One run: settings, provenance, metrics, training curve summary.");
                     runs.AddCommand<RunsCompareCommand>("compare").WithDescription("Runs side by side: the settings that differ and the key metrics.");
@@ -100,6 +111,9 @@ public static class CliApp
             // Spectre reads a lone "-" as an option prefix; the convention "- means stdin" is mapped to a marker.
             var list = args.Select(a => a == "-" ? TokenizeCommand.StdinMarker : a).ToList();
             list = ConfigFile.Expand(list);
+            // sbatch options start with "--"; "--slurm-opt '--qos=short'" is one option with that value, not two options.
+            for (int i = 0; i + 1 < list.Count; i++)
+                if (list[i] == "--slurm-opt") { list[i] = "--slurm-opt=" + list[i + 1]; list.RemoveAt(i + 1); }
             if (Find(list) is { } command && !list.Any(a => a is "-h" or "--help" or "-?"))
                 OptionScan.Check(command.Path, command.Settings, list.Skip(command.Path.Split(' ').Length).ToList());
             return app.Run(list);

@@ -17,7 +17,7 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         public string? Sweep { get; set; }
 
         [CommandOption("--status <STATUS>")]
-        [Description("Only runs with this status: pending, running, finished or failed.")]
+        [Description("Only runs with this status: pending, running, finished, failed or cancelled.")]
         public string? Status { get; set; }
     }
 
@@ -26,7 +26,7 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         TrialStatus? status = null;
         if (s.Status is not null)
             status = ExperimentJson.TryParseStatus(s.Status, out var st) ? st
-                : throw new SharpTuneException($"--status {s.Status}: expected pending, running, finished or failed");
+                : throw new SharpTuneException($"--status {s.Status}: expected pending, running, finished, failed or cancelled");
         var (store, location) = RunsView.Open(s);
         using var _ = store;
         var runs = store.List(s.Sweep).Where(r => status is null || r.Status == status).ToList();

@@ -3,6 +3,7 @@ using System.Reflection;
 using SharpTune.Cli.Options;
 using SharpTune.IO;
 using SharpTune.Study;
+using SharpTune.Study.Cluster;
 using SharpTune.Study.Sweeps;
 using Spectre.Console.Cli;
 
@@ -35,15 +36,37 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
 
         [CommandOption("--dry-run")] [Description("Print the trials (ids and the settings that vary) and stop; nothing is written.")]
         public bool DryRun { get; set; }
-        [CommandOption("--store <FILE>")] [Description("Experiment store (SQLite file; default: $SHARPTUNE_STORE, else runs/sharptune.db).")]
+        [CommandOption("--store <FILE|URI>")] [Description("Experiment store: an SQLite file, or postgresql://USER@HOST:PORT/DB (needed by --executor slurm|k8s). Default: $SHARPTUNE_STORE, else runs/sharptune.db.")]
         public string? Store { get; set; }
 
+        [CommandOption("--executor <KIND>")] [Description("Where trials run: local (one after another, here), slurm (one sbatch job array) or k8s (with --dry-run: print an Indexed Job manifest).")]
+        [DefaultValue("local")] [OneOf("local", "slurm", "k8s")]
+        public string Executor { get; set; } = "local";
+        [CommandOption("--partition <P>")] [Description("Slurm partition for the job array (default: the cluster's default).")]
+        public string? Partition { get; set; }
+        [CommandOption("--max-parallel <N>")] [Description("At most N trials at once (Slurm's --array …%N, the k8s Job's parallelism; ≥ 1).")] [ValidRange(1)]
+        public int? MaxParallel { get; set; }
+        [CommandOption("--slurm-opt <OPTS>")] [Description("Extra sbatch options, e.g. --slurm-opt \"--account=nlp --qos=short\" (repeatable; split at spaces).")]
+        public string[] SlurmOpt { get; set; } = [];
+        [CommandOption("--detach")] [Description("Submit and return at once; follow with `sharptune sweep status DIR`.")]
+        public bool Detach { get; set; }
+        [CommandOption("--lease <SECONDS>")] [Description("How long a cluster worker's claim on a trial lasts without renewal (5…86400 s); a dead worker's trial is claimable again after it.")]
+        [DefaultValue(300)] [ValidRange(5, 86400)]
+        public int Lease { get; set; } = 300;
+        [CommandOption("--retries <N>")] [Description("Resubmit trials whose array task died (killed, node lost) up to N times (0…10).")] [DefaultValue(1)] [ValidRange(0, 10)]
+        public int Retries { get; set; } = 1;
+        [CommandOption("--image <IMAGE>")] [Description("Container image for --executor k8s (holding dotnet and SharpTune).")] [DefaultValue("sharptune:latest")]
+        public string Image { get; set; } = "sharptune:latest";
+
         // The sweep's own options; every other option with a non-default value is a base setting of every trial.
-        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run", "only"];
+        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run", "only",
+            "executor", "partition", "max_parallel", "slurm_opt", "detach", "lease", "retries", "image"];
 
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
             : File is null && Grid.Length == 0 && Seeds is null ? Spectre.Console.ValidationResult.Error("give a sweep file, or --grid NAME=V1,V2 / --seeds N")
+            : Executor == "k8s" && !DryRun ? Spectre.Console.ValidationResult.Error("--executor k8s: only --dry-run is supported (it prints the Indexed Job manifest to apply with kubectl)")
+            : Executor == "local" && (Partition is not null || SlurmOpt.Length > 0 || Detach) ? Spectre.Console.ValidationResult.Error("--partition, --slurm-opt and --detach need --executor slurm")
             : Spectre.Console.ValidationResult.Success();
     }
 
@@ -51,6 +74,15 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     {
         var plan = Plan(s);
         var only = Only(s.Only, plan);
+        if (s.Executor == "k8s")
+        {
+            var location = ExperimentStores.Resolve(s.Store);
+            if (!ExperimentStores.IsShared(location))
+                throw new SharpTuneException($"--executor k8s: the store must be a server every pod can reach (--store postgresql://USER@HOST:PORT/DB), not {location}");
+            Console.WriteLine(K8sManifest.ToJson(K8sManifest.Build(s.Out, plan, location, s.Image, s.MaxParallel, ["dotnet", CliDll])));
+            return 0;
+        }
+        if (s.Executor == "slurm") return ClusterSweep.Run(s, plan, only, cancel);
         if (s.DryRun)
         {
             var varying = Varying(plan);
@@ -85,6 +117,9 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             return stop.ExitCode;
         }
     }
+
+    /// <summary>The CLI itself, as cluster tasks start it (it must be on a path every node sees).</summary>
+    internal static string CliDll => Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll");
 
     /// <summary>--only NAME=V1,V2 (repeatable): a trial runs when, for every NAME, its setting is one of the values.</summary>
     public static Func<TrialSpec, bool> Only(IEnumerable<string> filters, SweepPlan plan)
@@ -135,7 +170,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             trials = trials.SelectMany(t => values.Select(v => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t) { [key] = v })).ToList();
         var mergedEval = new Dictionary<string, string>(file.Eval);
         foreach (var (k, v) in eval) mergedEval[k] = v;
-        return SweepFile.FromSettings(name, trials, mergedEval);
+        return SweepFile.FromSettings(name, trials, mergedEval) with { Resources = file.Resources };
     }
 
     /// <summary>Train options whose value differs from a fresh settings object's, by option name (snake_case).</summary>

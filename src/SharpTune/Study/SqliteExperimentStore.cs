@@ -264,7 +264,7 @@ public sealed class SqliteExperimentStore : IExperimentStore
         {
             var statusText = r.GetString(3);
             if (!ExperimentJson.TryParseStatus(statusText, out var status))
-                throw new FormatException($"status '{statusText}' is not one of pending, running, finished, failed");
+                throw new FormatException($"status '{statusText}' is not one of pending, running, finished, failed, cancelled");
             return new TrialRecord
             {
                 Id = id,

@@ -94,7 +94,7 @@ public static class Recommender
         var usable = all.Where(t => t.Status == TrialStatus.Finished && t.Metrics?.RougeL is not null).ToList();
         if (usable.Count == 0)
             throw new SharpTuneException($"{source}: no finished trial with a rougeL metric (of {all.Count} trials: " +
-                $"{all.Count(t => t.Status == TrialStatus.Failed)} failed, {all.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Running)} unfinished)");
+                $"{all.Count(t => t.Status == TrialStatus.Failed)} failed, {all.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Running or TrialStatus.Cancelled)} unfinished)");
 
         var reasons = new List<string>();
         var warnings = new List<string>();

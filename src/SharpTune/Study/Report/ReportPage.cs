@@ -53,6 +53,7 @@ public static class ReportPage
          .Append($"{Count(TrialStatus.Finished)} finished, {Count(TrialStatus.Failed)} failed");
         if (Count(TrialStatus.Running) > 0) h.Append($", {Count(TrialStatus.Running)} running");
         if (Count(TrialStatus.Pending) > 0) h.Append($", {Count(TrialStatus.Pending)} pending");
+        if (Count(TrialStatus.Cancelled) > 0) h.Append($", {Count(TrialStatus.Cancelled)} cancelled");
         h.Append($" · {points.Count} points (settings but the seed)");
         if (points.Count > 0)
         {

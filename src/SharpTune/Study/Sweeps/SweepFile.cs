@@ -14,6 +14,7 @@ namespace SharpTune.Study.Sweeps;
 /// grid:    { rank: [4, 8, 16], scaling: [classic, rslora], seed: [1, 2, 3] }   # crossed
 /// coupled: [ { method: lora, lr: 2e-3 }, { method: full, lr: 1e-4 } ]          # settings that go together, crossed with the grid
 /// eval:    { limit: 100, injection_limit: 30 }
+/// resources: { cpus: 2, mem: 4G, time: "00:30:00" }                          # what each trial asks a cluster for
 /// </code>
 /// Every trial = base, overridden by one combination of the grid, overridden by one coupled block.
 /// </summary>
@@ -39,6 +40,7 @@ public static class SweepFile
         var grid = new List<(string Key, List<string> Values)>();
         var coupled = new List<Dictionary<string, string>>();
         var eval = new Dictionary<string, string>();
+        Cluster.TrialResources? resources = null;
         foreach (var (k, v) in root.Children)
         {
             var key = Scalar(k, path, "a top-level key");
@@ -47,6 +49,7 @@ public static class SweepFile
                 case "name": name = Scalar(v, path, "name"); break;
                 case "base": @base = Mapping(v, path, "base"); break;
                 case "eval": eval = Mapping(v, path, "eval"); break;
+                case "resources": resources = Resources(Mapping(v, path, "resources"), path); break;
                 case "grid":
                     if (v is not YamlMappingNode g) throw new SharpTuneException($"{path}: grid must map option names to lists of values");
                     foreach (var (gk, gv) in g.Children)
@@ -61,10 +64,26 @@ public static class SweepFile
                     if (v is not YamlSequenceNode cs) throw new SharpTuneException($"{path}: coupled must be a list of option mappings");
                     coupled.AddRange(cs.Children.Select((c, i) => Mapping(c, path, $"coupled[{i}]")));
                     break;
-                default: throw new SharpTuneException($"{path}: unknown key '{key}' (expected name, base, grid, coupled, eval)");
+                default: throw new SharpTuneException($"{path}: unknown key '{key}' (expected name, base, grid, coupled, eval, resources)");
             }
         }
-        return Expand(name, @base, grid, coupled, eval);
+        return Expand(name, @base, grid, coupled, eval) with { Resources = resources };
+    }
+
+    private static Cluster.TrialResources Resources(Dictionary<string, string> m, string path)
+    {
+        int? cpus = null;
+        foreach (var key in m.Keys)
+            if (key is not ("cpus" or "mem" or "time")) throw new SharpTuneException($"{path}: resources.{key} is unknown (expected cpus, mem, time)");
+        if (m.TryGetValue("cpus", out var c))
+            cpus = int.TryParse(c, out var n) && n >= 1 ? n : throw new SharpTuneException($"{path}: resources.cpus '{c}' must be a whole number ≥ 1");
+        var mem = m.GetValueOrDefault("mem");
+        if (mem is not null && !System.Text.RegularExpressions.Regex.IsMatch(mem, "^[0-9]+[KMGT]?$"))
+            throw new SharpTuneException($"{path}: resources.mem '{mem}' must be a size like 4G or 512M");
+        var time = m.GetValueOrDefault("time");
+        if (time is not null && !System.Text.RegularExpressions.Regex.IsMatch(time, @"^([0-9]+-)?[0-9]+(:[0-9]{2}){0,2}$"))
+            throw new SharpTuneException($"{path}: resources.time '{time}' must be minutes or [D-]HH:MM:SS as Slurm reads it");
+        return new Cluster.TrialResources(cpus, mem, time);
     }
 
     /// <summary>The cross product of the grid (first key outermost), each combined with every coupled block.</summary>

@@ -18,7 +18,6 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
     public IReadOnlyList<TrialRecord> Run(SweepPlan plan, string outDir, bool resume, Action<Progress>? progress = null, CancellationToken cancel = default,
                                         Func<TrialSpec, bool>? only = null)
     {
-        var planPath = Path.Combine(outDir, "sweep.json");
         var existing = new Dictionary<string, TrialRecord>();
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
         {
@@ -27,8 +26,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
                 foreach (var t in TrialsFile.Read(outDir)) existing[t.Id] = t;
         }
         Directory.CreateDirectory(outDir);
-        AtomicFile.WriteAllText(planPath, JsonSerializer.Serialize(new { name = plan.Name, eval = plan.Eval, trials = plan.Trials.Select(t => new { id = t.Id(plan.Name), settings = t.Settings }) },
-            new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Cluster.SweepFolder.WritePlan(outDir, plan);
 
         var records = plan.Trials.Select(t =>
         {
