@@ -42,12 +42,12 @@ public class RunsCommandTests
         var store = MakeStore();
         var (code, output, err) = Run("runs", "list", "--store", store, "--json");
         Assert.True(code == 0, err);
-        var doc = JsonNode.Parse(output)!;
-        Assert.Equal(store, (string)doc["store"]!);
-        Assert.Equal(["ranks-r8", "ranks-r32", "sizes-1k"], doc["runs"]!.AsArray().Select(r => (string)r!["id"]!));
-        Assert.Equal("failed", (string)doc["runs"]![1]!["status"]!);
-        Assert.Equal(0.42, (double)doc["runs"]![1]!["metrics"]!["rougeL"]!);
-        Assert.Equal(0.25, (double)doc["runs"]![0]!["metrics"]!["injection_cells"]!["instruction-en/middle"]!);
+        var doc = JsonNode.Parse(output)!.AsArray();
+        Assert.Equal(["ranks-r8", "ranks-r32", "sizes-1k"], doc.Select(r => (string)r!["id"]!));
+        Assert.Equal("failed", (string)doc[1]!["status"]!);
+        Assert.Equal(0.42, (double)doc[1]!["metrics"]!["rougeL"]!);
+        Assert.Equal(0.25, (double)doc[0]!["metrics"]!["injection_cells"]!["instruction-en/middle"]!);
+        Assert.Equal((string)doc[0]!["settings"]!["method"]!, (string)doc[0]!["options"]!["method"]!);
 
         Assert.Equal(["ranks-r8", "ranks-r32"], Ids(Run("runs", "list", "--store", store, "--sweep", "ranks", "--json").Out));
         Assert.Equal(["ranks-r32"], Ids(Run("runs", "list", "--store", store, "--status", "FAILED", "--json").Out));
@@ -63,7 +63,7 @@ public class RunsCommandTests
 
         (code, _, err) = Run("runs", "list", "--store", store, "--status", "done");
         Assert.Equal(2, code);
-        Assert.Equal("error: --status done: expected pending, running, finished or failed", err.Trim());
+        Assert.Equal("error: --status done: expected pending, running, finished, failed or cancelled", err.Trim());
     }
 
     [Fact]
@@ -169,5 +169,5 @@ public class RunsCommandTests
         Assert.Equal($"error: {garbage}: not a SharpTune experiment store: the file is not an SQLite database", err.Trim());
     }
 
-    private static List<string> Ids(string json) => JsonNode.Parse(json)!["runs"]!.AsArray().Select(r => (string)r!["id"]!).ToList();
+    private static List<string> Ids(string json) => JsonNode.Parse(json)!.AsArray().Select(r => (string)r!["id"]!).ToList();
 }

@@ -33,11 +33,14 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
 
         if (s.Json)
         {
-            RunsView.PrintJson(new JsonObject
+            // A JSON array, one object per run (scripts pipe it to jq); "options" is the same map as "settings", the
+            // name the train options go by on the command line.
+            RunsView.PrintJson(new JsonArray(runs.Select(r =>
             {
-                ["store"] = location,
-                ["runs"] = new JsonArray(runs.Select(r => RunsView.ToNode(r)).ToArray()),
-            });
+                var node = RunsView.ToNode(r).AsObject();
+                node["options"] = node["settings"]!.DeepClone();
+                return (JsonNode)node;
+            }).ToArray()));
             return 0;
         }
         if (runs.Count == 0)

@@ -83,7 +83,8 @@ public sealed class PostgresExperimentStore : IExperimentStore, ITrialQueue
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"CREATE DATABASE \"{cs.Database!.Replace("\"", "\"\"")}\"";
         try { cmd.ExecuteNonQuery(); }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase) { /* another worker created it first */ }
+        // Another worker created it first (or is creating it: two concurrent CREATE DATABASE collide on the catalog's index).
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation) { }
     }
 
     private void Migrate(bool create)
@@ -91,9 +92,9 @@ public sealed class PostgresExperimentStore : IExperimentStore, ITrialQueue
         using var tx = _db.BeginTransaction();
         using (var lk = Command("SELECT pg_advisory_xact_lock(@k)")) { lk.Parameters.AddWithValue("k", MigrationLock); lk.ExecuteNonQuery(); }
         var version = 0;
-        if (Scalar("SELECT to_regclass('sharptune_schema')") is not (null or DBNull))
+        if (Scalar("SELECT to_regclass('sharptune_schema')::text") is not (null or DBNull))
             version = Convert.ToInt32(Scalar("SELECT version FROM sharptune_schema"), CultureInfo.InvariantCulture);
-        else if (Scalar("SELECT to_regclass('runs')") is not (null or DBNull))
+        else if (Scalar("SELECT to_regclass('runs')::text") is not (null or DBNull))
             throw new SharpTuneException($"{Location}: the database has a table 'runs' but is not a SharpTune experiment store (no sharptune_schema)");
         if (version > SchemaVersion)
             throw new SharpTuneException($"{Location}: experiment store schema {version} was written by a newer SharpTune (this one reads up to {SchemaVersion})");
