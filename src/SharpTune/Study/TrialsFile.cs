@@ -49,7 +49,7 @@ public static class TrialsFile
                 if (node["status"] is JsonValue status && status.GetValueKind() == JsonValueKind.String)
                     node["status"] = status.GetValue<string>().ToLowerInvariant() switch
                     {
-                        "pending" => 0, "running" => 1, "finished" => 2, "failed" => 3,
+                        "pending" => 0, "running" => 1, "finished" => 2, "failed" => 3, "cancelled" => 4,
                         var other => throw new JsonException($"unknown status '{other}'"),
                     };
                 // Settings are text by contract; a writer that emitted numbers ("rank": 8) is read as the same text.

@@ -102,6 +102,51 @@ public class SlurmSweepTests
         Assert.Equal(Table(Path.Combine(r2, "trials.csv")), Table(Path.Combine(r1, "trials.csv")));
     }
 
+    [SkippableFact]
+    public void ScancelOfADetachedArrayMarksItsTrialsCancelledAndAResubmissionFinishesThem()
+    {
+        var pg = PostgresServer.Require();
+        SlurmCluster.Require();
+        var uri = pg.Uri(PostgresServer.NewDatabase("scancel"));
+        var outDir = Path.Combine(Shared.TempDir(), "sweep");
+        string[] args = ["sweep", "--model", TinyFixture.ModelDir, "--data", TinyFixture.DataFile(16), "--dev", TinyFixture.DataFile(2, skip: 100),
+                         "--max-steps", "2", "--batch-size", "4", "--max-length", "256", "--grid", "rank=2,4", "--eval-limit", "1", "--eval-injection-limit", "0",
+                         "--name", "sc", "--executor", "slurm", "--max-parallel", "1", "--store", uri, "--out", outDir];
+        ClusterSweepRunnerPoll();
+        var (code, output, err) = CliRunner.Run([.. args, "--detach"]);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("detached", output);
+        var job = ClusterJob.TryRead(outDir)!.Jobs.Single();
+
+        // Cancel the array while its first trial runs (the second is still queued behind %1).
+        var sw = Stopwatch.StartNew();
+        while (!Directory.Exists(Path.Combine(outDir, "trials")) || Directory.GetFiles(Path.Combine(outDir, "trials"), SweepTrialWorker.WorkerFile, SearchOption.AllDirectories).Length == 0)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromMinutes(2), "no array task started within 2 minutes");
+            Thread.Sleep(100);
+        }
+        Thread.Sleep(1000);
+        Process.Start("scancel", [job])!.WaitForExit();
+        while (Slurm.Tasks([job]).Count > 0)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromMinutes(3), "the cancelled array did not leave the queue");
+            Thread.Sleep(250);
+        }
+        (code, output, err) = CliRunner.Run("sweep", "status", outDir, "--json");
+        Assert.True(code == 0, output + err);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal(2, (int)status["counts"]!["cancelled"]!);
+        Assert.Equal(0, (int)status["counts"]!["finished"]!);
+        Assert.Equal(2, TrialsFile.Read(outDir).Count(t => t.Status == TrialStatus.Cancelled)); // trials.jsonl refreshed for report
+
+        // Submitted again, it runs the cancelled trials (the interrupted one from its checkpoint when it saved one).
+        (code, output, err) = CliRunner.Run([.. args, "--resume"]);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("2 to run", output);
+        using var store = PostgresExperimentStore.Open(uri);
+        Assert.All(store.List("sc"), r => Assert.Equal(TrialStatus.Finished, r.Status));
+    }
+
     private static void ClusterSweepRunnerPoll() =>
         typeof(SharpTune.Cli.CliApp).Assembly.GetType("SharpTune.Cli.Commands.ClusterSweep")!.GetProperty("Poll")!.SetValue(null, TimeSpan.FromMilliseconds(500));
 
