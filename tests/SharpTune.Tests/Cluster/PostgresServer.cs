@@ -21,7 +21,7 @@ public sealed class PostgresServer
     public static PostgresServer Require()
     {
         var (server, why) = Instance.Value;
-        Skip.If(server is null, $"PostgreSQL test server could not start: {why}");
+        ServiceProcess.SkipOrFail(server is null, $"PostgreSQL test server could not start: {why}");
         return server!;
     }
 

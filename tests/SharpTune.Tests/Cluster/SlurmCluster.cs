@@ -21,7 +21,7 @@ public sealed class SlurmCluster
     public static SlurmCluster Require()
     {
         var (cluster, why) = Instance.Value;
-        Skip.If(cluster is null, $"Slurm test cluster could not start: {why}");
+        ServiceProcess.SkipOrFail(cluster is null, $"Slurm test cluster could not start: {why}");
         return cluster!;
     }
 
