@@ -39,7 +39,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         [CommandOption("--store <FILE|URI>")] [Description("Experiment store: an SQLite file, or postgresql://USER@HOST:PORT/DB (needed by --executor slurm|k8s). Default: $SHARPTUNE_STORE, else runs/sharptune.db.")]
         public string? Store { get; set; }
 
-        [CommandOption("--executor <KIND>")] [Description("Where trials run: local (one after another, here), slurm (one sbatch job array) or k8s (with --dry-run: print an Indexed Job manifest).")]
+        [CommandOption("--executor <KIND>")] [Description("Where trials run: local (one after another, here), slurm (one sbatch job array) or k8s (writes the plan and DIR/k8s/job.json, an Indexed Job for kubectl; --dry-run only prints it).")]
         [DefaultValue("local")] [OneOf("local", "slurm", "k8s")]
         public string Executor { get; set; } = "local";
         [CommandOption("--partition <P>")] [Description("Slurm partition for the job array (default: the cluster's default).")]
@@ -65,7 +65,6 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
             : File is null && Grid.Length == 0 && Seeds is null ? Spectre.Console.ValidationResult.Error("give a sweep file, or --grid NAME=V1,V2 / --seeds N")
-            : Executor == "k8s" && !DryRun ? Spectre.Console.ValidationResult.Error("--executor k8s: only --dry-run is supported (it prints the Indexed Job manifest to apply with kubectl)")
             : Executor == "local" && (Partition is not null || SlurmOpt.Length > 0 || Detach) ? Spectre.Console.ValidationResult.Error("--partition, --slurm-opt and --detach need --executor slurm")
             : Spectre.Console.ValidationResult.Success();
     }
@@ -79,7 +78,16 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             var location = ExperimentStores.Resolve(s.Store);
             if (!ExperimentStores.IsShared(location))
                 throw new SharpTuneException($"--executor k8s: the store must be a server every pod can reach (--store postgresql://USER@HOST:PORT/DB), not {location}");
-            Console.WriteLine(K8sManifest.ToJson(K8sManifest.Build(s.Out, plan, location, s.Image, s.MaxParallel, ["dotnet", CliDll])));
+            var manifest = K8sManifest.ToJson(K8sManifest.Build(s.Out, plan, location, s.Image, s.MaxParallel, ["dotnet", CliDll]));
+            if (s.DryRun) { Console.WriteLine(manifest); return 0; }
+            // No cluster is contacted: the plan and the pending trials are written, the Job is for kubectl to apply.
+            using var k8sStore = ExperimentStores.Open(location);
+            var indices = new ClusterSweepRunner(k8sStore).Prepare(plan, s.Out, s.Resume, typeof(SweepCommand).Assembly.GetName().Version?.ToString());
+            new ClusterJob { Executor = "k8s", Store = PostgresLocation.WithoutPassword(location), LeaseSeconds = s.Lease }.Write(s.Out);
+            var path = Path.Combine(s.Out, "k8s", "job.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, manifest + "\n");
+            Console.WriteLine($"sweep {plan.Name}: {plan.Trials.Count} trials ({indices.Count} not finished) planned in {s.Out}; start them with: kubectl apply -f {path}");
             return 0;
         }
         if (s.Executor == "slurm") return ClusterSweep.Run(s, plan, only, cancel);
