@@ -50,10 +50,10 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public string[] SlurmOpt { get; set; } = [];
         [CommandOption("--detach")] [Description("Submit and return at once; follow with `sharptune sweep status DIR`.")]
         public bool Detach { get; set; }
-        [CommandOption("--lease <SECONDS>")] [Description("How long a cluster worker's claim on a trial lasts without renewal (5…86400 s); a dead worker's trial is claimable again after it.")]
+        [CommandOption("--lease <SECONDS>")] [Description("Seconds a cluster worker's claim on a trial lasts without renewal, in [[5, 86400]]; a dead worker's trial is claimable again after it.")]
         [DefaultValue(300)] [ValidRange(5, 86400)]
         public int Lease { get; set; } = 300;
-        [CommandOption("--retries <N>")] [Description("Resubmit trials whose array task died (killed, node lost) up to N times (0…10).")] [DefaultValue(1)] [ValidRange(0, 10)]
+        [CommandOption("--retries <N>")] [Description("Resubmit trials whose array task died (killed, node lost) up to N times, in [[0, 10]].")] [DefaultValue(1)] [ValidRange(0, 10)]
         public int Retries { get; set; } = 1;
         [CommandOption("--image <IMAGE>")] [Description("Container image for --executor k8s (holding dotnet and SharpTune).")] [DefaultValue("sharptune:latest")]
         public string Image { get; set; } = "sharptune:latest";
