@@ -11,11 +11,7 @@ public sealed class PostgresServer
     private static readonly Lazy<(PostgresServer? Server, string? Why)> Instance = new(Start);
 
     public int Port { get; }
-    private readonly string _dir;
-    private readonly string _pgctl;
-    private readonly string? _runAs;
-
-    private PostgresServer(int port, string dir, string pgctl, string? runAs) { Port = port; _dir = dir; _pgctl = pgctl; _runAs = runAs; }
+    private PostgresServer(int port) => Port = port;
 
     /// <summary>The running server, or a skip with the reason.</summary>
     public static PostgresServer Require()
@@ -53,15 +49,10 @@ public sealed class PostgresServer
         (code, output) = As(runAs, pgctl, ["-D", data, "-l", log, "-w", "-t", "30",
             "-o", $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start"]);
         if (code != 0) return (null, $"pg_ctl start failed ({code}): {ServiceProcess.Tail(log)}");
-        var server = new PostgresServer(port, dir, pgctl, runAs);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        var server = new PostgresServer(port);
+        // SIGQUIT to the postmaster is pg_ctl's "immediate" stop; it needs no runuser.
+        ServiceProcess.StopWhenThisProcessEnds($"kill -QUIT $(head -1 '{data}/postmaster.pid') 2>/dev/null", dir);
         return (server, null);
-    }
-
-    private void Stop()
-    {
-        As(_runAs, _pgctl, ["-D", Path.Combine(_dir, "data"), "-m", "immediate", "-w", "stop"]);
-        try { Directory.Delete(_dir, recursive: true); } catch { /* best effort */ }
     }
 
     private static (int, string) As(string? user, string exe, string[] args) =>

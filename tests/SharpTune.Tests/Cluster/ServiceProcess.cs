@@ -43,6 +43,18 @@ internal static class ServiceProcess
         Skip.If(true, reason);
     }
 
+    /// <summary>
+    /// Stops a service when this test process ends, however it ends: the test host is usually killed by the runner, so
+    /// ProcessExit handlers do not run and the daemons would outlive it. A detached shell polls this process and, once
+    /// it is gone, runs <paramref name="stop"/> (shell commands) and deletes <paramref name="dir"/>.
+    /// </summary>
+    public static void StopWhenThisProcessEnds(string stop, string dir)
+    {
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}; sleep 1; rm -rf '{dir}'";
+        var psi = new ProcessStartInfo("setsid", ["sh", "-c", script]) { UseShellExecute = false, RedirectStandardInput = false };
+        using var _ = Process.Start(psi);
+    }
+
     public static bool IsRoot => Environment.UserName == "root" || Run("id", ["-u"]).Output.Trim() == "0";
 
     public static void Signal(string pidFile, int signal = 15)

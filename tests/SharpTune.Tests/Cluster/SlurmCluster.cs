@@ -38,6 +38,8 @@ public sealed class SlurmCluster
         var dir = Path.Combine(Path.GetTempPath(), $"sharptune-slurm-{Guid.NewGuid():N}"[..30]);
         foreach (var d in new[] { dir, Path.Combine(dir, "state"), Path.Combine(dir, "spool") }) Directory.CreateDirectory(d);
         var key = Path.Combine(dir, "munge.key");
+        // From here on, whatever starts is stopped when this process ends (the daemons write their pid files).
+        ServiceProcess.StopWhenThisProcessEnds(string.Join("; ", new[] { "slurmd.pid", "slurmctld.pid", "munged.pid" }.Select(f => $"kill $(cat '{dir}/{f}') 2>/dev/null")), dir);
         var (code, output) = ServiceProcess.Run(mungekey, ["--create", $"--keyfile={key}"]);
         if (code != 0) return (null, $"mungekey failed: {output.Trim()}");
         var socket = Path.Combine(dir, "munge.sock");
@@ -84,7 +86,6 @@ public sealed class SlurmCluster
         if (code != 0) return (null, $"slurmctld failed: {output.Trim()} {ServiceProcess.Tail(Path.Combine(dir, "slurmctld.log"))}");
         (code, output) = ServiceProcess.Run(slurmd, ["-N", "stnode"], env);
         var cluster = new SlurmCluster(dir);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         if (code != 0) { cluster.Stop(); return (null, $"slurmd failed: {output.Trim()} {ServiceProcess.Tail(Path.Combine(dir, "slurmd.log"))}"); }
         for (int i = 0; i < 60; i++)
         {

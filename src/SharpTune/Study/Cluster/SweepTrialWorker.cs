@@ -59,7 +59,7 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
             run = executor.Run(plan.Name, spec, plan.Eval, trialDir, resume, cancel);
 
         var record = run.Cancelled
-            ? claimed with { Status = TrialStatus.Cancelled, Error = "cancelled: the task was stopped (a resubmitted sweep continues it)", FinishedAt = DateTimeOffset.UtcNow }
+            ? claimed with { Status = TrialStatus.Cancelled, Error = "the task was stopped (a resubmitted sweep continues it)", FinishedAt = DateTimeOffset.UtcNow }
             : run.Outcome is { } o
                 ? claimed with { Status = TrialStatus.Finished, Metrics = o.Metrics, BestStep = o.BestStep, DataFingerprint = o.DataFingerprint, FinishedAt = DateTimeOffset.UtcNow, Error = null }
                 : claimed with { Status = TrialStatus.Failed, Error = run.Error, FinishedAt = DateTimeOffset.UtcNow };
