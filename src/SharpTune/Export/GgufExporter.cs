@@ -15,14 +15,23 @@ public static class GgufExporter
 {
     public static void Export(CausalLM model, string tokenizerDir, string outPath, GgufTensorType type, string? name = null)
     {
+        Check(model.Config, tokenizerDir);
+        Export(model, GgufTokenizer.Metadata(tokenizerDir, model.Config), tokenizerDir, outPath, type,
+            name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\')));
+    }
+
+    /// <summary>
+    /// Writes the model with the given tokenizer metadata (<see cref="GgufTokenizer.Synthetic"/> for random-weight
+    /// benchmark shapes that have no tokenizer). <paramref name="source"/> names the model in error messages.
+    /// </summary>
+    public static void Export(CausalLM model, IEnumerable<GgufMetadata> tokenizer, string source, string outPath, GgufTensorType type, string name)
+    {
         var c = model.Config;
-        var arch = ArchName(c, tokenizerDir);
-        if (c.RopeScaling is not null)
-            throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export does not write rope_scaling yet");
+        var arch = Check(c, source);
         var metadata = new List<GgufMetadata>
         {
             GgufMetadata.Str("general.architecture", arch),
-            GgufMetadata.Str("general.name", name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\'))),
+            GgufMetadata.Str("general.name", name),
             // llama_ftype: 0 = all F32, 1 = mostly F16 (norms stay F32 either way).
             GgufMetadata.U32("general.file_type", type == GgufTensorType.F16 ? 1u : 0u),
             GgufMetadata.U32($"{arch}.context_length", (uint)c.MaxPositions),
@@ -36,8 +45,22 @@ public static class GgufExporter
             GgufMetadata.F32($"{arch}.attention.layer_norm_rms_epsilon", (float)c.NormEps),
             GgufMetadata.U32($"{arch}.vocab_size", (uint)c.VocabSize),
         };
-        metadata.AddRange(GgufTokenizer.Metadata(tokenizerDir, c));
+        metadata.AddRange(tokenizer);
         GgufWriter.Write(outPath, metadata, Tensors(model, type));
+    }
+
+    /// <summary>
+    /// Refuses what llama.cpp would run differently from SharpTune: a silent export would give another model.
+    /// (Qwen2's use_sliding_window is already refused when config.json is read; mistral is not exported.)
+    /// </summary>
+    private static string Check(ModelConfig c, string source)
+    {
+        var arch = ArchName(c, source);
+        if (c.RopeScaling is not null)
+            throw new SharpTuneException($"{source}/config.json: rope_scaling is set; GGUF export does not write rope scaling yet");
+        if (c.SlidingWindow is not null)
+            throw new SharpTuneException($"{source}/config.json: sliding_window is set; GGUF export does not write sliding-window attention");
+        return arch;
     }
 
     /// <summary>llama.cpp's architecture name: Llama without biases, or Qwen2 (q/k/v biases).</summary>
