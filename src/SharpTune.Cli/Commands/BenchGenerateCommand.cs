@@ -51,6 +51,9 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         [CommandOption("--rounds <N>")] [Description("With --vs-llamacpp: alternating rounds (SharpTune, llama.cpp), each one timed generation (1–1000).")] [DefaultValue(5)] [ValidRange(1, 1000)]
         public int Rounds { get; set; } = 5;
 
+        [CommandOption("--profile")] [Description("Instead of timing whole generations, time each piece of a decode step (Llama/Qwen2; --new-tokens steps) beside the read-bandwidth limit.")]
+        public bool Profile { get; set; }
+
         public override Spectre.Console.ValidationResult Validate() =>
             Model is not null && Like is not null ? Spectre.Console.ValidationResult.Error("--model and --like are exclusive: benchmark a model folder or a shape")
             : VsLlamaCpp && Device != "cpu" ? Spectre.Console.ValidationResult.Error("--vs-llamacpp runs on the CPU; drop --device")
@@ -64,6 +67,7 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         using var model = s.Model is not null ? ModelIO.Load(s.Model, Devices.Parse(s.Device)) : RandomModel(like, s.Device);
         var config = model.Config;
         model.eval();
+        if (s.Profile) return DecodeProfile.Run(model, s.PromptTokens, s.NewTokens, BandwidthProbe.ReadGBps(TorchSharp.torch.get_num_threads()));
         if (s.VsLlamaCpp) return LlamaCppSideBySide.Run(model, s.Model, like, s.PromptTokens, s.NewTokens, s.Rounds, TorchSharp.torch.get_num_threads(), cancel);
         var rng = new Random(0);
         var prompt = Enumerable.Range(0, s.PromptTokens).Select(_ => rng.Next(config.VocabSize)).ToArray();
