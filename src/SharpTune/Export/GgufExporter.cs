@@ -32,8 +32,8 @@ public static class GgufExporter
         {
             GgufMetadata.Str("general.architecture", arch),
             GgufMetadata.Str("general.name", name),
-            // llama_ftype: 0 = all F32, 1 = mostly F16 (norms stay F32 either way).
-            GgufMetadata.U32("general.file_type", type == GgufTensorType.F16 ? 1u : 0u),
+            // llama_ftype: 0 = all F32, 1 = mostly F16, 7 = mostly Q8_0 (norms stay F32 either way).
+            GgufMetadata.U32("general.file_type", type switch { GgufTensorType.F16 => 1u, GgufTensorType.Q8_0 => 7u, _ => 0u }),
             GgufMetadata.U32($"{arch}.context_length", (uint)c.MaxPositions),
             GgufMetadata.U32($"{arch}.embedding_length", (uint)c.HiddenSize),
             GgufMetadata.U32($"{arch}.block_count", (uint)c.NumLayers),
@@ -63,6 +63,9 @@ public static class GgufExporter
         return arch;
     }
 
+    /// <summary>llama.cpp's architecture name for a model GGUF export supports (refuses one it would run differently).</summary>
+    public static string ArchitectureOf(ModelConfig c, string source) => Check(c, source);
+
     /// <summary>llama.cpp's architecture name: Llama without biases, or Qwen2 (q/k/v biases).</summary>
     private static string ArchName(ModelConfig c, string dir)
     {
@@ -91,8 +94,10 @@ public static class GgufExporter
         {
             if (!sd.TryGetValue(hf, out var p)) throw new SharpTuneException($"model: parameter {hf} is missing for GGUF tensor {gguf}");
             var shape = p.shape;
-            // 1-D tensors (norm weights) stay F32: llama.cpp's converter and its kernels expect that.
-            var t = shape.Length == 1 ? GgufTensorType.F32 : type;
+            // 1-D tensors (norm weights, biases) stay F32: llama.cpp's converter and its kernels expect that. Q8_0
+            // blocks run along rows; a row that is not a multiple of 32 falls back to F16, as llama.cpp's converter does.
+            var t = shape.Length == 1 ? GgufTensorType.F32
+                : type == GgufTensorType.Q8_0 && shape[^1] % Q8Block.Size != 0 ? GgufTensorType.F16 : type;
             list.Add(new GgufTensor(gguf, shape, t, () =>
             {
                 using var scope = NewDisposeScope();
