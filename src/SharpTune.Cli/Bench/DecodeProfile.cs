@@ -68,13 +68,24 @@ public static class DecodeProfile
                 var attn = layer.self_attn;
                 Tensor x = null!, q = null!, k = null!, v = null!, a = null!, g = null!, u = null!;
                 Time("RMS norms", () => x = layer.input_layernorm.forward(h));
+                bool fused = attn.Fused;
+                Tensor qkv = null!;
                 Time("q/k/v projection", () =>
                 {
-                    if (attn.Fused) { var p = attn.Projections(x); (q, k, v) = (p[0], p[1], p[2]); }
+                    if (fused) qkv = attn.JoinedProjections(x);
                     else (q, k, v) = (attn.q_proj.forward(x), attn.k_proj.forward(x), attn.v_proj.forward(x));
                 });
                 Time("rotary embedding", () =>
                 {
+                    // As LlamaAttention.Forward: fused, one rotary pass over the q and k heads side by side.
+                    if (fused)
+                    {
+                        long qk = (c.NumHeads + c.NumKvHeads) * c.HeadDim;
+                        var heads = RotaryEmbedding.Apply(qkv.narrow(-1, 0, qk).view(1, 1, c.NumHeads + c.NumKvHeads, c.HeadDim).transpose(1, 2), cos, sin);
+                        (q, k) = (heads.narrow(1, 0, c.NumHeads), heads.narrow(1, c.NumHeads, c.NumKvHeads));
+                        v = qkv.narrow(-1, qk, c.NumKvHeads * c.HeadDim).view(1, 1, c.NumKvHeads, c.HeadDim).transpose(1, 2);
+                        return;
+                    }
                     q = RotaryEmbedding.Apply(q.view(1, 1, c.NumHeads, c.HeadDim).transpose(1, 2), cos, sin);
                     k = RotaryEmbedding.Apply(k.view(1, 1, c.NumKvHeads, c.HeadDim).transpose(1, 2), cos, sin);
                     v = v.view(1, 1, c.NumKvHeads, c.HeadDim).transpose(1, 2);

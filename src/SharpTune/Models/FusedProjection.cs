@@ -61,7 +61,10 @@ public sealed class FusedProjection : IDisposable
     }
 
     /// <summary>The parts' outputs, computed by one matmul and split along the last dimension (views).</summary>
-    public Tensor[] Forward(Tensor x) => nn.functional.linear(x, _weight, _bias).split(_sizes, -1);
+    public Tensor[] Forward(Tensor x) => Joined(x).split(_sizes, -1);
+
+    /// <summary>The parts' outputs side by side in one tensor [.., Σ out], in the order of <see cref="Parts"/>.</summary>
+    public Tensor Joined(Tensor x) => nn.functional.linear(x, _weight, _bias);
 
     public void Dispose()
     {

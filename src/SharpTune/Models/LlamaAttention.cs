@@ -27,13 +27,19 @@ public sealed class LlamaAttention : nn.Module
         Tensor q, k, v;
         if (_qkv.Usable)
         {
-            var parts = _qkv.Forward(x);
-            (q, k, v) = (parts[0], parts[1], parts[2]);
+            // One matmul for q|k|v, and one rotary pass over the q and k heads side by side (the same
+            // elementwise math as two passes, half the calls).
+            var qkv = _qkv.Joined(x);
+            long qk = (_heads + _kvHeads) * _headDim;
+            var heads = RotaryEmbedding.Apply(qkv.narrow(-1, 0, qk).view(b, t, _heads + _kvHeads, _headDim).transpose(1, 2), cos, sin);
+            q = heads.narrow(1, 0, _heads);
+            k = heads.narrow(1, _heads, _kvHeads);
+            v = qkv.narrow(-1, qk, _kvHeads * _headDim).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+            return o_proj.forward(AttentionCore.Attend(q, k, v, _layer, cache, mask, 0.0));
         }
-        else (q, k, v) = (q_proj.forward(x), k_proj.forward(x), v_proj.forward(x));
-        q = q.view(b, t, _heads, _headDim).transpose(1, 2);
-        k = k.view(b, t, _kvHeads, _headDim).transpose(1, 2);
-        v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
+        k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         return o_proj.forward(AttentionCore.Attend(q, k, v, _layer, cache, mask, 0.0));
@@ -42,8 +48,8 @@ public sealed class LlamaAttention : nn.Module
     /// <summary>Whether a forward now would run the one fused matmul (see <see cref="FusedProjection.Usable"/>).</summary>
     public bool Fused => _qkv.Usable;
 
-    /// <summary>q, k, v [B, T, ·] by the fused matmul (only when <see cref="Fused"/>).</summary>
-    public Tensor[] Projections(Tensor x) => _qkv.Forward(x);
+    /// <summary>q|k|v side by side [B, T, (H + 2·kvH)·D] by the fused matmul (only when <see cref="Fused"/>).</summary>
+    public Tensor JoinedProjections(Tensor x) => _qkv.Joined(x);
 
     protected override void Dispose(bool disposing)
     {
