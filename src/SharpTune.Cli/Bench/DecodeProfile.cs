@@ -19,15 +19,19 @@ public static class DecodeProfile
     {
         if (model is not LlamaForCausalLM llama) throw new SharpTuneException("--profile: the decode profile covers Llama/Qwen2 models");
         var c = model.Config;
-        var times = new Dictionary<string, double>();
+        // Steps alternate between the fused projections (what inference runs) and the separate ones (what it ran
+        // before), so both columns share the machine's load of the moment.
+        var fusedTimes = new Dictionary<string, double>();
+        var separateTimes = new Dictionary<string, double>();
+        var times = fusedTimes;
         var bytes = new Dictionary<string, long>();
         var order = new List<string>();
         void Time(string name, Action body)
         {
             var sw = Stopwatch.StartNew();
             body();
-            if (!times.ContainsKey(name)) { times[name] = 0; order.Add(name); }
-            times[name] += sw.Elapsed.TotalSeconds;
+            if (!order.Contains(name)) order.Add(name);
+            times[name] = times.GetValueOrDefault(name) + sw.Elapsed.TotalSeconds;
         }
         long Bytes(Tensor t) => t.numel() * t.ElementSize;
         var layers = llama.model.layers.ToArray();
@@ -46,11 +50,13 @@ public static class DecodeProfile
         using (var scope = NewDisposeScope())
             next = model.Forward(tensor(prompt, device: model.Device).unsqueeze(0), cache: cache, lastOnly: true)[0, -1].argmax().item<long>();
 
-        double whole = 0;
+        double wholeFused = 0, wholeSeparate = 0;
         int warm = 2;
-        for (int step = 0; step < steps + warm; step++)
+        for (int step = 0; step < 2 * steps + warm; step++)
         {
-            if (step == warm) { times.Clear(); order.Clear(); whole = 0; }
+            if (step == warm) { fusedTimes.Clear(); separateTimes.Clear(); order.Clear(); wholeFused = wholeSeparate = 0; }
+            bool fuse = step % 2 == 0;
+            times = fuse ? fusedTimes : separateTimes;
             var stepClock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             long past = cache.Length;
@@ -68,7 +74,7 @@ public static class DecodeProfile
                 var attn = layer.self_attn;
                 Tensor x = null!, q = null!, k = null!, v = null!, a = null!, g = null!, u = null!;
                 Time("RMS norms", () => x = layer.input_layernorm.forward(h));
-                bool fused = attn.Fused;
+                bool fused = fuse && attn.Fused;
                 Tensor qkv = null!;
                 Time("q/k/v projection", () =>
                 {
@@ -96,7 +102,7 @@ public static class DecodeProfile
                 Time("RMS norms", () => x = layer.post_attention_layernorm.forward(h));
                 Time("gate/up projection", () =>
                 {
-                    if (layer.mlp.Fused) { var p = layer.mlp.Projections(x); (g, u) = (p[0], p[1]); }
+                    if (fuse && layer.mlp.Fused) { var p = layer.mlp.Projections(x); (g, u) = (p[0], p[1]); }
                     else (g, u) = (layer.mlp.gate_proj.forward(x), layer.mlp.up_proj.forward(x));
                 });
                 Time("activation × up", () => g = layer.mlp.Activate(g) * u);
@@ -107,21 +113,25 @@ public static class DecodeProfile
             Time("RMS norms", () => h = llama.model.norm.forward(h));
             Time("output head", () => logits = nn.functional.linear(h, model.OutputWeight));
             Time("argmax to host", () => next = logits[0, -1].argmax().item<long>());
-            whole += stepClock.Elapsed.TotalSeconds;
+            if (fuse) wholeFused += stepClock.Elapsed.TotalSeconds; else wholeSeparate += stepClock.Elapsed.TotalSeconds;
         }
-        double total = times.Values.Sum();
-        var table = new Table().AddColumn("piece of a decode step").AddColumn("ms/token").AddColumn("share").AddColumn("weights read").AddColumn("rate");
-        foreach (var name in order.OrderByDescending(n => times[n]))
+        double total = fusedTimes.Values.Sum();
+        var table = new Table().AddColumn("piece of a decode step").AddColumn("ms/token").AddColumn("share").AddColumn("weights read").AddColumn("rate")
+            .AddColumn("unfused ms/token").AddColumn("fused / unfused");
+        foreach (var name in order.OrderByDescending(n => fusedTimes[n]))
         {
-            double ms = times[name] / steps * 1e3;
-            string rate = bytes.TryGetValue(name, out var b) ? $"{b / (times[name] / steps) / 1e9:F1} GB/s" : "";
-            table.AddRow(name, $"{ms:F2}", $"{times[name] / total:P0}", bytes.TryGetValue(name, out var b2) ? $"{b2 / 1e6:F0} MB" : "", rate);
+            double ms = fusedTimes[name] / steps * 1e3, separate = separateTimes[name] / steps * 1e3;
+            string rate = bytes.TryGetValue(name, out var b) ? $"{b / (fusedTimes[name] / steps) / 1e9:F1} GB/s" : "";
+            table.AddRow(name, $"{ms:F2}", $"{fusedTimes[name] / total:P0}", bytes.TryGetValue(name, out var b2) ? $"{b2 / 1e6:F0} MB" : "", rate,
+                $"{separate:F2}", $"{ms / separate:F2}x");
         }
-        table.AddRow("sum of pieces", $"{total / steps * 1e3:F2}", "100 %", $"{bytes.Values.Sum() / 1e6:F0} MB", $"{bytes.Values.Sum() / (total / steps) / 1e9:F1} GB/s");
-        table.AddRow("whole step (clock around it)", $"{whole / steps * 1e3:F2}", "", "", $"{1 / (whole / steps):F1} tokens/s");
-        table.AddRow("bandwidth limit", $"{bytes.Values.Sum() / (bandwidthGBps * 1e9) * 1e3:F2}", "", "", $"{bandwidthGBps:F1} GB/s measured");
+        table.AddRow("sum of pieces", $"{total / steps * 1e3:F2}", "100 %", $"{bytes.Values.Sum() / 1e6:F0} MB", $"{bytes.Values.Sum() / (total / steps) / 1e9:F1} GB/s",
+            $"{separateTimes.Values.Sum() / steps * 1e3:F2}", $"{total / separateTimes.Values.Sum():F2}x");
+        table.AddRow("whole step (clock around it)", $"{wholeFused / steps * 1e3:F2}", "", "", $"{1 / (wholeFused / steps):F1} tokens/s",
+            $"{wholeSeparate / steps * 1e3:F2}", $"{wholeFused / wholeSeparate:F2}x");
+        table.AddRow("bandwidth limit", $"{bytes.Values.Sum() / (bandwidthGBps * 1e9) * 1e3:F2}", "", "", $"{bandwidthGBps:F1} GB/s measured", "", "");
         Output.Current().Write(table);
-        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} decode steps after a {promptTokens}-token prompt, {get_num_threads()} threads; fused q/k/v: {layers[0].self_attn.Fused}, fused gate/up: {layers[0].mlp.Fused}");
+        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} fused and {steps} unfused decode steps (alternating) after a {promptTokens}-token prompt, {get_num_threads()} threads; fusable: q/k/v {layers[0].self_attn.Fused}, gate/up {layers[0].mlp.Fused}");
         return 0;
     }
 }

@@ -48,7 +48,7 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         [CommandOption("--model <DIR>")] [Description("A Llama/Qwen2 model folder to benchmark instead of a random-weight --like shape.")]
         public string? Model { get; set; }
 
-        [CommandOption("--rounds <N>")] [Description("With --vs-llamacpp: alternating rounds (SharpTune, llama.cpp), each one timed generation (1–1000).")] [DefaultValue(5)] [ValidRange(1, 1000)]
+        [CommandOption("--rounds <N>")] [Description("With --vs-llamacpp: alternating rounds (SharpTune, llama.cpp), each one timed generation; in [[1, 1000]]).")] [DefaultValue(5)] [ValidRange(1, 1000)]
         public int Rounds { get; set; } = 5;
 
         [CommandOption("--profile")] [Description("Instead of timing whole generations, time each piece of a decode step (Llama/Qwen2; --new-tokens steps) beside the read-bandwidth limit.")]
