@@ -19,15 +19,19 @@ public static class Auditor
     public static List<Finding> RunDetectors(AuditContext context, IEnumerable<IAuditDetector>? detectors = null) =>
         (detectors ?? ModelFree()).SelectMany(d => d.Detect(context)).ToList();
 
-    /// <summary>Findings from the model ranking: the top <see cref="AuditOptions.ModelFlagShare"/> of ranks, severity 0.5 → 0.9 with the rank.</summary>
+    /// <summary>
+    /// Findings from the model ranking: the first ⌈<see cref="AuditOptions.ModelFlagShare"/> · n⌉ examples of the ranked
+    /// list (by position, since tied ROUGE-L values keep ranks away from 1), severity 0.9 at the top down to 0.5.
+    /// </summary>
     public static List<Finding> ModelFindings(IReadOnlyList<AuditExample> train, IReadOnlyList<ModelScore> scores, AuditOptions o)
     {
         var byLine = new Dictionary<int, int>();
         for (int i = 0; i < train.Count; i++) byLine[train[i].Line] = i;
-        double cut = 1 - o.ModelFlagShare;
-        return scores.Where(s => s.Rank >= cut && byLine.ContainsKey(s.Line)).Select(s => new Finding(byLine[s.Line], ModelKind,
+        var ranked = scores.Where(s => byLine.ContainsKey(s.Line)).OrderByDescending(s => s.Rank).ThenBy(s => s.Line).ToList();
+        int take = (int)Math.Ceiling(o.ModelFlagShare * ranked.Count);
+        return ranked.Take(take).Select((s, n) => new Finding(byLine[s.Line], ModelKind,
             $"held-out loss {s.Loss:0.00} nats/token, own summary \"{s.Prediction}\" (ROUGE-L {s.RougeL:0.00} with the label), rank {s.Rank:0.000}",
-            0.5 + 0.4 * Math.Clamp((s.Rank - cut) / Math.Max(o.ModelFlagShare, 1e-9), 0, 1))).ToList();
+            0.9 - 0.4 * n / Math.Max(1, take))).ToList();
     }
 
     public static List<AuditEntry> Merge(IReadOnlyList<AuditExample> train, IEnumerable<Finding> findings) =>

@@ -29,10 +29,10 @@ public static class AuditFigures
         else
         {
             var plot = ReportFigures.NewPlot("Held-out label loss vs the model's own summary", "ROUGE-L F1 of the model's summary with the label", "loss of the label (nats/token)");
-            var cut = 1 - flagShare;
+            var flagged = model.OrderByDescending(m => m.Rank).ThenBy(m => m.Line).Take((int)Math.Ceiling(flagShare * model.Count)).Select(m => m.Line).ToHashSet();
             var finite = model.Where(m => double.IsFinite(m.Loss)).ToList();
-            var rest = finite.Where(m => m.Rank < cut).ToList();
-            var top = finite.Where(m => m.Rank >= cut).ToList();
+            var rest = finite.Where(m => !flagged.Contains(m.Line)).ToList();
+            var top = finite.Where(m => flagged.Contains(m.Line)).ToList();
             var a = plot.Add.ScatterPoints(rest.Select(m => m.RougeL).ToArray(), rest.Select(m => m.Loss).ToArray());
             a.LegendText = "not flagged"; a.MarkerSize = 4; a.Color = Colors.SteelBlue.WithAlpha(0.45);
             if (top.Count > 0)
