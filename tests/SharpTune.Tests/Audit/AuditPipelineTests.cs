@@ -17,7 +17,7 @@ public class AuditPipelineTests
 
     /// <summary>
     /// 1,500 real Debian pairs with 2 % planted (8 per kind, seed 3). Measured at the defaults when this was written:
-    /// injection and conflicts found in full, swaps 0.75, truncations 0.50 (see README). The bounds sit below those
+    /// injection and conflicts found in full, swaps 0.75, truncations 0.63 (see README). The bounds sit below those
     /// and far above what a broken detector gives (0).
     /// </summary>
     [Fact]

@@ -4,8 +4,9 @@ namespace SharpTune.Audit.Detectors;
 /// Answers that are not summaries: empty (or no letters/digits), copied (the answer, normalised, is the source or a
 /// prefix of it, with ≥ <see cref="AuditOptions.CopiedMinWords"/> words), and truncated — unbalanced brackets or
 /// quotes, ending in a joining word ("and", "of", "for" …) or a dangling "-", ",", ":", or ending in a cut word: a
-/// last word (≥ 2 characters, not a number) that is no word of the data's vocabulary — every source word, and every
-/// answer word used by at least two answers — but begins a longer word of it ("… for managing TMX fi").
+/// last word (≥ 2 characters, not a number) that is no word of the data's vocabulary (words of at least two examples)
+/// but begins a longer word of it ("… for managing TMX fi"), or a short one (2–4 characters) that begins a word
+/// <see cref="CutWordFrequencyRatio"/> times as frequent ("… characters fr" → "from").
 /// Empty sources are flagged too.
 /// </summary>
 public sealed class AnswerShapeDetector : IAuditDetector
@@ -23,10 +24,10 @@ public sealed class AnswerShapeDetector : IAuditDetector
     {
         var o = c.Options;
         // A real word at the end of an answer is almost always here; a cut one ("perso") almost never.
-        var vocabulary = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in c.Train) foreach (var w in AuditText.Words(e.Source)) vocabulary.Add(w);
-        foreach (var g in c.Train.SelectMany(e => AuditText.Words(e.Summary).Distinct()).GroupBy(w => w).Where(g => g.Count() >= 2)) vocabulary.Add(g.Key);
-        var sorted = vocabulary.Order(StringComparer.Ordinal).ToArray();
+        // Words of at least two examples (source or answer): a one-off fragment in some other text is not a word.
+        var frequency = c.Train.SelectMany(e => AuditText.Words(e.Source).Concat(AuditText.Words(e.Summary)).Distinct())
+            .GroupBy(w => w, StringComparer.Ordinal).Where(g => g.Count() >= 2).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var sorted = frequency.Keys.Order(StringComparer.Ordinal).ToArray();
         for (int i = 0; i < c.Train.Count; i++)
         {
             var e = c.Train[i];
@@ -41,12 +42,15 @@ public sealed class AnswerShapeDetector : IAuditDetector
             var words = answer.Split(' ');
             if (source.Length > 0 && words.Length >= o.CopiedMinWords && (source == answer || source.StartsWith(answer + " ", StringComparison.Ordinal)))
                 yield return new Finding(i, Copied, source == answer ? "the answer is the whole source" : $"the answer is the first {words.Length} words of the source", 0.9);
-            if (TruncationSign(e.Summary, words, vocabulary, sorted) is { } why)
+            if (TruncationSign(e.Summary, words, frequency, sorted) is { } why)
                 yield return new Finding(i, Truncated, why, 0.8);
         }
     }
 
-    internal static string? TruncationSign(string raw, string[] words, HashSet<string> vocabulary, string[] sortedVocabulary)
+    /// <summary>A short last word (2–4 characters) counts as cut when a word it begins is this many times as frequent ("fr" → "from").</summary>
+    public const int CutWordFrequencyRatio = 20;
+
+    internal static string? TruncationSign(string raw, string[] words, Dictionary<string, int> frequency, string[] sortedVocabulary)
     {
         var t = raw.TrimEnd();
         if (Count(t, '(') > Count(t, ')')) return "an opening parenthesis is never closed";
@@ -54,15 +58,21 @@ public sealed class AnswerShapeDetector : IAuditDetector
         if (Count(t, '"') % 2 == 1) return "a quotation mark is never closed";
         if (t.Length > 0 && t[^1] is ',' or ':' or ';' or '-' or '/' or '(' && !t.EndsWith("--", StringComparison.Ordinal)) return $"the answer ends with \"{t[^1]}\"";
         var last = words[^1];
-        if (words.Length > 1 && Joiners.Contains(last)) return $"the answer ends with \"{last}\"";
-        if (last.Length >= 2 && !last.All(char.IsDigit) && !vocabulary.Contains(last))
-        {
-            // The first vocabulary word at or after "last" in ordinal order is the one it would begin.
-            int at = Array.BinarySearch(sortedVocabulary, last, StringComparer.Ordinal);
-            if (at < 0) at = ~at;
-            if (at < sortedVocabulary.Length && sortedVocabulary[at].StartsWith(last, StringComparison.Ordinal))
-                return $"the last word \"{last}\" is no word of the data but begins \"{sortedVocabulary[at]}\"";
-        }
+        // "Plug-in", "add-on": a joining word hyphenated to the one before is part of a compound.
+        if (words.Length > 1 && Joiners.Contains(last) && !t.EndsWith("-" + last, StringComparison.OrdinalIgnoreCase)) return $"the answer ends with \"{last}\"";
+        if (last.Length < 2 || last.All(char.IsDigit)) return null;
+        int own = frequency.GetValueOrDefault(last);
+        // The vocabulary words "last" begins sit right after it in ordinal order; the most frequent one is the likely whole word.
+        int at = Array.BinarySearch(sortedVocabulary, last, StringComparer.Ordinal);
+        if (at < 0) at = ~at;
+        string? best = null;
+        for (int k = at; k < sortedVocabulary.Length && sortedVocabulary[k].StartsWith(last, StringComparison.Ordinal); k++)
+            if (sortedVocabulary[k].Length > last.Length && (best is null || frequency[sortedVocabulary[k]] > frequency[best])) best = sortedVocabulary[k];
+        if (best is null) return null;
+        if (own == 0) return $"the last word \"{last}\" is no word of the data but begins \"{best}\"";
+        // Only a bare ending: "(lib)" or "lib." was written whole.
+        if (last.Length <= 4 && char.IsLetterOrDigit(t[^1]) && frequency[best] >= CutWordFrequencyRatio * own)
+            return $"the last word \"{last}\" (in {own} examples) begins \"{best}\" (in {frequency[best]})";
         return null;
     }
 

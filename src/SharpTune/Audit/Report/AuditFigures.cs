@@ -13,14 +13,14 @@ public static class AuditFigures
         if (kinds.Count == 0) figures.Add(ReportFigure.Skip("flags-by-kind", "Flagged examples by finding", "nothing was flagged"));
         else
         {
-            var plot = ReportFigures.NewPlot("Flagged examples by finding", "", "examples");
-            var bars = plot.Add.Bars(kinds.Select(g => (double)g.Count()).ToArray());
-            bars.Horizontal = false;
-            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, kinds.Count).Select(i => (double)i).ToArray(), kinds.Select(g => g.Key).ToArray());
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 35;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-            plot.Axes.Bottom.MinimumSize = 150;
-            plot.Axes.Margins(bottom: 0);
+            var plot = ReportFigures.NewPlot("Flagged examples by finding", "examples", "");
+            // Horizontal bars, most frequent on top, so the finding names read as they are written.
+            var values = kinds.Select(g => (double)g.Count()).Reverse().ToArray();
+            var bars = plot.Add.Bars(values);
+            bars.Horizontal = true;
+            plot.Axes.Left.SetTicks(Enumerable.Range(0, kinds.Count).Select(i => (double)i).ToArray(), kinds.Select(g => g.Key).Reverse().ToArray());
+            plot.Axes.Left.MinimumSize = 170;
+            plot.Axes.Margins(left: 0);
             figures.Add(new ReportFigure("flags-by-kind", "Flagged examples by finding", "An example with several reasons counts once under each.",
                 plot.GetImageBytes(900, 520, ImageFormat.Png), null));
         }

@@ -51,7 +51,7 @@ public static class AuditPage
         foreach (var a in shown)
         {
             var e = byLine[a.Line];
-            h.Append($"<tr><td data-v=\"{a.Score.ToString("R", Inv)}\">{a.Score.ToString("0.000", Inv)}</td><td data-v=\"{a.Line}\">{a.Line}</td><td>{E(a.Id)}</td><td class=\"text\"><ul>");
+            h.Append($"<tr><td data-v=\"{a.Score.ToString("R", Inv)}\">{a.Score.ToString("0.000", Inv)}</td><td data-v=\"{a.Line}\">{a.Line}</td><td class=\"text\">{E(a.Id)}</td><td class=\"text\"><ul>");
             foreach (var r in a.Reasons) h.Append($"<li><b>{E(r.Kind)}</b>: {E(r.Detail)}</li>");
             h.Append($"</ul></td><td class=\"text\">{E(Clip(e.Source, 400))}</td><td class=\"text label\">{E(e.Summary)}</td>");
             if (scoreByLine is not null)
@@ -95,6 +95,7 @@ public static class AuditPage
 
     private const string Css = """
 
+        table.examples th { text-align: left; }
         table.examples td.text { white-space: normal; text-align: left; max-width: 420px; vertical-align: top; }
         table.examples td.label { background: #fff8e6; } table.examples td.model { background: #eef7ee; }
         table.examples ul { margin: 0; padding-left: 1.1em; }
