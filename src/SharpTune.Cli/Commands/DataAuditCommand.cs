@@ -41,15 +41,15 @@ public sealed class DataAuditCommand : Command<DataAuditCommand.Settings>
         [CommandOption("--template <TEXT>")] [Description("Prompt template of the pairs (its answer marker is what a format injection imitates; passed to the fold training).")]
         [DefaultValue(SftDataOptions.DefaultPairTemplate)]
         public string Template { get; set; } = SftDataOptions.DefaultPairTemplate;
-        [CommandOption("--near-duplicate <J>")] [Description("Near duplicates (and conflicting answers, leakage): Jaccard of word 3-shingles at or above this (in (0, 1]).")] [DefaultValue(0.8)] [ValidRange(0, 1, MinOpen = true)]
+        [CommandOption("--near-duplicate <J>")] [Description("Near duplicates (and conflicting answers, leakage): Jaccard of word 3-shingles at or above this (in (0, 1]]).")] [DefaultValue(0.8)] [ValidRange(0, 1, MinOpen = true)]
         public double NearDuplicate { get; set; } = 0.8;
         [CommandOption("--length-z <Z>")] [Description("Length-ratio outliers: robust |z| of log(answer/source chars) at or above this (> 0).")] [DefaultValue(3.5)] [ValidRange(0, MinOpen = true)]
         public double LengthZ { get; set; } = 3.5;
-        [CommandOption("--unsupported <RATE>")] [Description("Unsupported label: share of the answer's content tokens absent from the source at or above this (in (0, 1]).")] [DefaultValue(1.0)] [ValidRange(0, 1, MinOpen = true)]
+        [CommandOption("--unsupported <RATE>")] [Description("Unsupported label: share of the answer's content tokens absent from the source at or above this (in (0, 1]]).")] [DefaultValue(1.0)] [ValidRange(0, 1, MinOpen = true)]
         public double Unsupported { get; set; } = 1.0;
         [CommandOption("--model-flag-share <P>")] [Description("With --model: flag this top share of the model ranking (in [[0, 1]]).")] [DefaultValue(0.05)] [ValidRange(0, 1)]
         public double ModelFlagShare { get; set; } = 0.05;
-        [CommandOption("--clean-min-score <S>")] [Description("--write-clean drops examples whose audit score is at or above this (in (0, 1]).")] [DefaultValue(0.5)] [ValidRange(0, 1, MinOpen = true)]
+        [CommandOption("--clean-min-score <S>")] [Description("--write-clean drops examples whose audit score is at or above this (in (0, 1]]).")] [DefaultValue(0.5)] [ValidRange(0, 1, MinOpen = true)]
         public double CleanMinScore { get; set; } = 0.5;
         [CommandOption("--write-clean <FILE>")] [Description("Write the data minus the dropped examples here (the original lines; never the --data file itself).")] [OutputPath(isFile: true)]
         public string? WriteClean { get; set; }

@@ -17,7 +17,7 @@ public sealed class DataPlantCommand : Command<DataPlantCommand.Settings>
         public string Data { get; set; } = "";
         [CommandOption("--limit <N>")] [Description("Use only the first N examples (≥ 8; default: all).")] [ValidRange(8)]
         public int? Limit { get; set; }
-        [CommandOption("--rate <P>")] [Description("Share of examples to corrupt, split evenly over swap, truncate, conflict and inject (in (0, 0.5]).")] [DefaultValue(0.02)] [ValidRange(0, 0.5, MinOpen = true)]
+        [CommandOption("--rate <P>")] [Description("Share of examples to corrupt, split evenly over swap, truncate, conflict and inject (in (0, 0.5]]).")] [DefaultValue(0.02)] [ValidRange(0, 0.5, MinOpen = true)]
         public double Rate { get; set; } = 0.02;
         [CommandOption("--seed <N>")] [Description("Seed of the choice and the corruption (≥ 0).")] [DefaultValue(0)] [ValidRange(0)]
         public int Seed { get; set; }
