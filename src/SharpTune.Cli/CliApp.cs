@@ -18,6 +18,7 @@ public static class CliApp
         ("serve", typeof(ServeCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
         ("extract", typeof(ExtractCommand)), ("summarize", typeof(SummarizeCommand)),
+        ("data audit", typeof(DataAuditCommand)), ("data plant", typeof(DataPlantCommand)),
     ];
 
     /// <summary>The settings type of a command class (the T of Command&lt;T&gt;).</summary>
@@ -95,6 +96,12 @@ public static class CliApp
                     bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                     bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
                     bench.AddCommand<BenchServeCommand>("serve").WithDescription("The HTTP server under 1, 4 and 16 concurrent clients: requests/s, p50/p95 latency, batching vs serial.");
+                });
+                config.AddBranch("data", data =>
+                {
+                    data.SetDescription("Training data tools.");
+                    data.AddCommand<DataAuditCommand>("audit").WithDescription("Find examples that teach bad habits: duplicates, leakage, broken or copied answers, outliers, other scripts, unsupported labels, injections, and (--model) likely label errors by cross-validated LoRA.");
+                    data.AddCommand<DataPlantCommand>("plant").WithDescription("Copy a data set with errors of known kinds planted (swapped, truncated, conflicting answers, injections), to measure the audit.");
                 });
                 config.AddBranch("runs", runs =>
                 {

@@ -32,6 +32,8 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
         public int EvalLimit { get; set; } = 100;
         [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs the injection suite is planted in (≥ 0; 0 skips it).")] [DefaultValue(30)] [ValidRange(0)]
         public int EvalInjectionLimit { get; set; } = 30;
+        [CommandOption("--eval-predictions <FILE>")] [Description("Also write each dev pair's own summary, answer loss (nats/token) and ROUGE-L as JSONL {id, prediction, loss, rouge_l} (what `data audit` ranks held-out folds by).")]
+        public string? EvalPredictions { get; set; }
         [CommandOption("--result <FILE>")] [Description("Where to write the trial's result JSON (atomically). Required.")]
         public string Result { get; set; } = "";
 
@@ -58,12 +60,26 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
         var (model, baseModel) = (trained.Model, trained.Base);
         var template = options.Data.PairTemplate;
         var noisePath = Path.Combine(s.Out, LabelNoise.RecordFileName);
-        var eval = MetricsEvaluator.Run(model, tok, evalPairs, new EvalOptions
+        var evalOptions = new EvalOptions
         {
             PairTemplate = template, MaxPromptTokens = EvalOptions.PromptBudget(s.MaxLength, baseModel.Config.MaxPositions, new EvalOptions().MaxNewTokens),
             Attacks = s.EvalInjectionLimit > 0 ? InjectionSuite.BuiltIn(template) : null, InjectionLimit = Math.Max(1, s.EvalInjectionLimit),
             Noise = File.Exists(noisePath) ? LabelNoise.Load(noisePath) : null,
-        }, cancel: stop.Token);
+            DevLoss = s.EvalPredictions is null,
+        };
+        var eval = MetricsEvaluator.Run(model, tok, evalPairs, evalOptions, cancel: stop.Token);
+        if (s.EvalPredictions is { } predictionsPath)
+        {
+            var losses = MetricsEvaluator.ReferenceLosses(model, tok, evalPairs, evalOptions, stop.Token);
+            long tokens = losses.Sum(l => (long)l.Tokens);
+            if (tokens > 0) eval = eval with { Metrics = eval.Metrics with { DevLoss = losses.Sum(l => l.Total) / tokens, DevPerplexity = Math.Exp(losses.Sum(l => l.Total) / tokens) } };
+            var lines = eval.Items.Select((item, i) => JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["id"] = item.Pair.Id, ["prediction"] = item.Generated,
+                ["loss"] = losses[i].Tokens == 0 ? null : losses[i].Total / losses[i].Tokens, ["rouge_l"] = Rouge.L(item.Generated, item.Pair.Summary).F1,
+            }) + "\n");
+            AtomicFile.WriteAllText(predictionsPath, string.Concat(lines));
+        }
 
         var metrics = eval.Metrics with
         {

@@ -95,9 +95,16 @@ public static class MetricsEvaluator
     /// <summary>Mean cross-entropy (nats per token) of " summary" + EOS after each prompt, over all answer tokens.</summary>
     public static double ReferenceLoss(ILanguageModel model, Tokenizer tok, IReadOnlyList<SummaryPair> pairs, EvalOptions o, CancellationToken cancel = default)
     {
+        var each = ReferenceLosses(model, tok, pairs, o, cancel);
+        long count = each.Sum(e => (long)e.Tokens);
+        return count == 0 ? double.NaN : each.Sum(e => e.Total) / count;
+    }
+
+    /// <summary>Per pair: the summed cross-entropy (nats) of " summary" + EOS after its prompt and the number of answer tokens scored (0: none fit).</summary>
+    public static List<(double Total, int Tokens)> ReferenceLosses(ILanguageModel model, Tokenizer tok, IReadOnlyList<SummaryPair> pairs, EvalOptions o, CancellationToken cancel = default)
+    {
         int eos = tok.EosTokenId ?? throw new IO.SharpTuneException("the tokenizer names no eos_token; reference loss needs one");
-        double total = 0;
-        long count = 0;
+        var result = new List<(double, int)>(pairs.Count);
         using var _ = no_grad();
         foreach (var p in pairs)
         {
@@ -107,15 +114,14 @@ public static class MetricsEvaluator
             int[] answer = [.. tok.Encode(" " + p.Summary.Trim(), false), eos];
             var ids = prompt.Concat(answer).Take(model.Config.MaxPositions).ToArray();
             int answerTokens = ids.Length - prompt.Length;
-            if (answerTokens <= 0) continue;
+            if (answerTokens <= 0) { result.Add((0, 0)); continue; }
             var input = tensor(ids.Select(i => (long)i).ToArray(), ScalarType.Int64, model.Device).unsqueeze(0);
             var mask = ones_like(input);
             var logits = model.Logits(input, mask, null)[0].to_type(ScalarType.Float32);
             var logp = logits.narrow(0, prompt.Length - 1, answerTokens).log_softmax(-1);
             var target = tensor(ids.Skip(prompt.Length).Select(i => (long)i).ToArray(), ScalarType.Int64, model.Device);
-            total -= logp.gather(1, target.unsqueeze(1)).sum().item<float>();
-            count += answerTokens;
+            result.Add((-logp.gather(1, target.unsqueeze(1)).sum().item<float>(), answerTokens));
         }
-        return count == 0 ? double.NaN : total / count;
+        return result;
     }
 }

@@ -21,7 +21,7 @@ public static class OutputFolder
     private static readonly string[] Markers =
     [
         "config.json", "model.safetensors", "model.safetensors.index.json", "adapter_config.json", "adapter_model.safetensors",
-        "tokenizer.json", "metrics.jsonl", "run.json", "checkpoint", "checkpoint.old", "checkpoint.tmp", "report.md", "train-sample.jsonl",
+        "tokenizer.json", "metrics.jsonl", "run.json", "checkpoint", "checkpoint.old", "checkpoint.tmp", "report.md", "train-sample.jsonl", "audit.jsonl",
     ];
 
     /// <summary>

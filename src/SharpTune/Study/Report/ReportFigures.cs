@@ -193,7 +193,7 @@ public static class ReportFigures
     private static readonly string? Sans = new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica" }
         .FirstOrDefault(SkiaSharp.SKFontManager.Default.GetFontFamilies().Contains);
 
-    private static Plot NewPlot(string title, string x, string y)
+    internal static Plot NewPlot(string title, string x, string y)
     {
         var plot = new Plot();
         if (Sans is not null) plot.Font.Set(Sans);

@@ -178,7 +178,7 @@ public static class ReportPage
     private static string Th(string col, string label) => $"<th data-col=\"{E(col)}\" title=\"click to sort\">{E(label)}</th>";
     private static string Td(string? text) => text is null ? "<td></td>" : $"<td>{E(text)}</td>";
 
-    private const string Css = """
+    internal const string Css = """
         body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1700px; padding: 1em 2em; color: #1d232a; }
         h1 { margin: .2em 0; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2em; margin-top: 1.6em; }
         .counts { font-size: 1.1em; } .note, .placeholder { color: #57606a; } .placeholder { font-style: italic; }
@@ -201,7 +201,7 @@ public static class ReportPage
     /// (data-v, else the text) sorts numerically; empty cells go last either way. #sort=COL / #sort=-COL sorts the
     /// trial table on load.
     /// </summary>
-    private const string Script = """
+    internal const string Script = """
 
         (function () {
           function key(row, col) { var c = row.cells[col]; if (!c) return ''; var v = c.getAttribute('data-v'); return v !== null ? v : c.textContent.trim(); }
