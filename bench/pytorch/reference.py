@@ -7,6 +7,7 @@ with PEFT-style LoRA on the seven projections, and runs the standard workloads o
   reference.py train    --like CONFIG --method lora|full [--batch-size 4 --seq-len 256 --steps 5 --warmup-steps 2]
   reference.py generate --like CONFIG [--prompt-tokens 64 --new-tokens 128 --repeats 5]
   reference.py logits   --model DIR [--adapter PEFT_DIR] --ids '[[1,2,3],[4,5,6]]' --out FILE [--greedy N]
+  reference.py step     --model DIR --adapter PEFT_DIR --ids '[[…]]' --out FILE [--lr 1e-3 --clip 1.0]
   reference.py env      (torch version, BLAS, threads)
 
 Each command prints one JSON line on stdout (what `sharptune bench compare` and the tests parse). It is written for
@@ -453,6 +454,40 @@ def cmd_logits(args):
     print(json.dumps({"side": "pytorch", "workload": "logits", "shape": list(logits.shape), "loss": loss, "greedy_ids": greedy}))
 
 
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
+
+
+def cmd_step(args):
+    """One timed-step's worth of training (zero_grad, forward, backward, clip 1.0, AdamW) from a model + LoRA adapter;
+    writes the updated LoRA weights under PEFT's file keys."""
+    model = load_model(args.model)
+    load_adapter(model, args.adapter)
+    model.requires_grad_(False)
+    trainable = {n: p for n, p in model.named_parameters() if n.endswith(("lora_A", "lora_B"))}
+    for p in trainable.values():
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW([p for p in trainable.values()], lr=args.lr, weight_decay=0.01)
+    model.train()
+    ids = torch.tensor(json.loads(args.ids), dtype=torch.int64)
+    opt.zero_grad(set_to_none=False)
+    loss = causal_lm_loss(model(ids), ids)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(list(trainable.values()), args.clip).item()
+    opt.step()
+    write_safetensors(args.out, {f"base_model.model.{n}.weight": p for n, p in trainable.items()})
+    print(json.dumps({"side": "pytorch", "workload": "step", "loss": loss.item(), "grad_norm": norm}))
+
+
 def cmd_env(args):
     cfg = torch.__config__.show()
     m = re.search(r"BLAS_INFO=([^,]*)", cfg)
@@ -493,10 +528,17 @@ def main():
     lg.add_argument("--ids", required=True, help="JSON list of rows of token ids")
     lg.add_argument("--out", required=True, help="raw little-endian float32 logits [B, T, V]")
     lg.add_argument("--greedy", type=int, default=0, help="also decode N greedy tokens with the KV cache")
+    st = sub.add_parser("step")
+    st.add_argument("--model", required=True)
+    st.add_argument("--adapter", required=True)
+    st.add_argument("--ids", required=True, help="JSON list of rows of token ids")
+    st.add_argument("--lr", type=float, default=1e-3)
+    st.add_argument("--clip", type=float, default=1.0)
+    st.add_argument("--out", required=True, help="safetensors file of the updated LoRA weights (PEFT's keys)")
     sub.add_parser("env")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"train": cmd_train, "generate": cmd_generate, "logits": cmd_logits, "env": cmd_env}[args.cmd](args)
+    {"train": cmd_train, "generate": cmd_generate, "logits": cmd_logits, "step": cmd_step, "env": cmd_env}[args.cmd](args)
 
 
 if __name__ == "__main__":
