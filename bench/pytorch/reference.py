@@ -384,9 +384,43 @@ def cmd_train(args):
            "forward_seconds": phases[mid][0], "backward_seconds": phases[mid][1], "optimizer_seconds": phases[mid][2],
            "matmul_gflops": matmul, "mfu": flops / 1e9 / matmul, "peak_rss_bytes": peak_rss_bytes(),
            "threads": torch.get_num_threads()}
+    if args.breakdown:
+        out["breakdown"] = breakdown_step(model, opt, trainable, c, args, g)
     if args.profile:
         out["profile"] = profile_step(model, opt, trainable, c, args, g)
     print(json.dumps(out))
+
+
+def breakdown_step(model, opt, trainable, c, args, g):
+    """One more step timed in the phases SharpTune's `bench train --breakdown` reports: the graph is cut at the final
+    hidden states (a detached leaf feeds the head), so head + loss and the body get their own backward."""
+    ids = torch.randint(0, c.vocab, (args.batch_size, args.seq_len), generator=g)
+    laps = [time.perf_counter()]
+    opt.zero_grad(set_to_none=False)
+    x = model.model.embed_tokens(ids)
+    pos = torch.arange(args.seq_len).float()
+    freqs = pos[:, None] * model.inv_freq[None, :]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos()[None, None], emb.sin()[None, None]
+    mask = torch.full((args.seq_len, args.seq_len), float("-inf")).triu_(1)[None, None]
+    for i, layer in enumerate(model.model.layers):
+        x = layer(x, cos, sin, mask, None, i)
+    hidden = model.model.norm(x)
+    laps.append(time.perf_counter())
+    cut = hidden.detach().requires_grad_(True)
+    logits = F.linear(cut, model.head_weight())
+    laps.append(time.perf_counter())
+    loss = causal_lm_loss(logits, ids)
+    laps.append(time.perf_counter())
+    loss.backward()
+    laps.append(time.perf_counter())
+    hidden.backward(cut.grad)
+    laps.append(time.perf_counter())
+    torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+    opt.step()
+    laps.append(time.perf_counter())
+    names = ["body", "head", "loss", "head_loss_backward", "body_backward", "optimizer"]
+    return {n: laps[i + 1] - laps[i] for i, n in enumerate(names)}
 
 
 def profile_step(model, opt, trainable, c, args, g):
@@ -516,6 +550,7 @@ def main():
     t.add_argument("--warmup-steps", type=int, default=2)
     t.add_argument("--rank", type=int, default=16)
     t.add_argument("--alpha", type=float, default=32.0)
+    t.add_argument("--breakdown", action="store_true", help="time one more step split as `sharptune bench train --breakdown`")
     t.add_argument("--profile", type=int, default=0, help="profile one extra step and list the N costliest operators")
     gn = sub.add_parser("generate")
     gn.add_argument("--like", required=True)
