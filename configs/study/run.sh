@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# The whole study of issue 13 §7, resumable: seed 1 of every sweep first, then seed 2, then seed 3, so a study cut
-# short (or still running) has every axis. Run it again after any interruption; finished trials never run twice.
-#   bash configs/study/run.sh [OUT]          (OUT: default runs/study; a store OUT/study.db beside the sweeps)
-# Then: ./sharptune report OUT/ranks --out docs/study …  (see docs/study/README.md)
+# The whole study of issue 13 §7, resumable. Run it again after any interruption; finished trials never run twice.
+#   bash configs/study/run.sh [OUT] [LANE]     OUT: default runs/study (a store OUT/study.db beside the sweeps)
+# LANE splits the plan into two halves over disjoint sweeps, so two processes can run it side by side on two cores
+# (each trial uses one thread): `short` = ranks + noise (250-step trials), `long` = method-comparison + data-sizes.
+# Without LANE both run one after the other. Within a lane the order is the priority, so a study cut short keeps
+# every axis: seed 1 of everything first, then seeds 2 and 3 of the small trials, and the largest sizes' extra seeds
+# (20k methods, 20k/50k data) last — the issue's rule: cut seeds and the largest sizes first.
+# Then: bash configs/study/publish.sh OUT
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/study}"
+lane="${2:-all}"
 mkdir -p "$out"
-for seed in 1 2 3; do
-  for sweep in ranks noise method-comparison data-sizes; do
-    ./sharptune sweep "configs/study/$sweep.yaml" --out "$out/$sweep" --store "$out/study.db" --only "seed=$seed" --resume
+sweep() { ./sharptune sweep "configs/study/$1.yaml" --out "$out/$1" --store "$out/study.db" --resume "${@:2}"; }
+short() {
+  for seed in 1 2 3; do sweep ranks --only "seed=$seed"; sweep noise --only "seed=$seed"; done
+}
+long() {
+  sweep method-comparison --only seed=1
+  sweep data-sizes --only seed=1
+  for seed in 2 3; do
+    sweep method-comparison --only "seed=$seed" --only train_examples=1000
+    sweep data-sizes --only "seed=$seed" --only train_examples=1000,2000,5000,10000
   done
-done
+  for seed in 2 3; do sweep method-comparison --only "seed=$seed"; sweep data-sizes --only "seed=$seed"; done
+}
+case "$lane" in
+  short) short ;;
+  long) long ;;
+  all) short; long ;;
+  *) echo "configs/study/run.sh: LANE must be short, long or all (got '$lane')" >&2; exit 2 ;;
+esac

@@ -110,7 +110,10 @@ public class RecommendationTests
         var r = Recommender.Recommend(Sweep(Lora(4, 5000, 0.200), Lora(8, 5000, 0.245), Lora(16, 5000, 0.2445),
             Lora(32, 5000, 0.260), Lora(64, 5000, 0.261)));
         Assert.Equal(32, r.PlateauRank);
-        Assert.Contains("plateau at r=32 (ROUGE-L 0.2600)", Assert.Single(r.Plateaus).Explanation);
+        var plateau = Assert.Single(r.Plateaus);
+        Assert.Contains("plateau at r=32 (ROUGE-L 0.2600)", plateau.Explanation);
+        // The curve is named by what sets it apart; the learning rate every trial shares is left out, as in labels.
+        Assert.Equal("lora, 5,000 examples, varying rank", plateau.Curve);
     }
 
     [Fact]

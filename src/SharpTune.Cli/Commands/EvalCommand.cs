@@ -61,7 +61,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var (model, baseModel) = (trained.Model, trained.Base);
         var options = new EvalOptions
         {
-            PairTemplate = template, MaxPromptTokens = Math.Min(task.MaxLength, baseModel.Config.MaxPositions) - task.MaxNewTokens - 8,
+            PairTemplate = template, MaxPromptTokens = EvalOptions.PromptBudget(task.MaxLength, baseModel.Config.MaxPositions, task.MaxNewTokens),
             MaxNewTokens = task.MaxNewTokens, Attacks = attacks, InjectionLimit = s.InjectionLimit, Noise = noise,
         };
         var result = MetricsEvaluator.Run(model, tok, pairs, options, (label, done, total) =>

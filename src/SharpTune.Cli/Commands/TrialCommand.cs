@@ -60,7 +60,7 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
         var noisePath = Path.Combine(s.Out, LabelNoise.RecordFileName);
         var eval = MetricsEvaluator.Run(model, tok, evalPairs, new EvalOptions
         {
-            PairTemplate = template, MaxPromptTokens = Math.Min(s.MaxLength, baseModel.Config.MaxPositions) - 40,
+            PairTemplate = template, MaxPromptTokens = EvalOptions.PromptBudget(s.MaxLength, baseModel.Config.MaxPositions, new EvalOptions().MaxNewTokens),
             Attacks = s.EvalInjectionLimit > 0 ? InjectionSuite.BuiltIn(template) : null, InjectionLimit = Math.Max(1, s.EvalInjectionLimit),
             Noise = File.Exists(noisePath) ? LabelNoise.Load(noisePath) : null,
         }, cancel: stop.Token);

@@ -19,4 +19,11 @@ public sealed record EvalOptions
     /// <summary>The run's corrupted training answers (null: no memorisation measurement); at most <see cref="NoiseLimit"/> are replayed.</summary>
     public IReadOnlyList<NoisyLabel>? Noise { get; init; }
     public int NoiseLimit { get; init; } = 100;
+
+    /// <summary>
+    /// The prompt budget `eval` and every sweep trial use, so a trial's metrics equal `eval`'s on the same adapter: the
+    /// context (the training length, at most the model's positions) minus the answer's tokens and a small margin for
+    /// the template's answer marker and end-of-sequence.
+    /// </summary>
+    public static int PromptBudget(int maxLength, int maxPositions, int maxNewTokens) => Math.Min(maxLength, maxPositions) - maxNewTokens - 8;
 }

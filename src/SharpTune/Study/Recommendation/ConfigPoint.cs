@@ -46,10 +46,18 @@ public sealed record ConfigPoint
     public static IReadOnlyList<ConfigPoint> Group(IEnumerable<TrialRecord> finished)
     {
         var groups = finished.GroupBy(t => Key(t.Settings)).Select(g => g.ToList()).ToList();
-        var shared = groups.Count < 2 ? new HashSet<string>() : groups.SelectMany(g => g[0].Settings.Keys).Distinct()
-            .Where(k => groups.All(g => g[0].Settings.TryGetValue(k, out var v) && v == groups[0][0].Settings[k])).ToHashSet();
+        var shared = SharedKeys(groups.Select(g => g[0].Settings).ToList());
         return groups.Select(g => From(g, shared)).OrderBy(p => p.Label, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The settings every configuration holds with one value (none when there is a single configuration).</summary>
+    internal static HashSet<string> SharedKeys(IReadOnlyList<IReadOnlyDictionary<string, string>> configs) =>
+        configs.Count < 2 ? [] : configs.SelectMany(c => c.Keys).Distinct()
+            .Where(k => configs.All(c => c.TryGetValue(k, out var v) && v == configs[0][k])).ToHashSet();
+
+    /// <summary><see cref="Describe"/> without the settings in <paramref name="shared"/> (the known axes always stay).</summary>
+    internal static string Describe(IReadOnlyDictionary<string, string> s, IReadOnlySet<string> shared, string method, int? rank, int? data, double noise) =>
+        Describe(s.Where(kv => !shared.Contains(kv.Key) || Described.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), method, rank, data, noise);
 
     public static string Key(IReadOnlyDictionary<string, string> settings, params string[] without) =>
         string.Join(";", settings.Where(kv => !NonDefiningKeys.Contains(kv.Key) && !without.Contains(kv.Key))
@@ -66,7 +74,7 @@ public sealed record ConfigPoint
         var point = new ConfigPoint
         {
             Settings = settings,
-            Label = Describe(settings.Where(kv => !shared.Contains(kv.Key) || Described.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), method, rank, data, noise),
+            Label = Describe(settings, shared, method, rank, data, noise),
             Method = method,
             Rank = rank,
             Scaling = settings.GetValueOrDefault("scaling"),

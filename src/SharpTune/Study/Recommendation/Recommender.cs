@@ -308,6 +308,9 @@ public static class Recommender
     {
         var curves = new List<Plateau>();
         var without = Without(axis);
+        // Name a curve by what tells it apart, as trial labels do: settings every LoRA point shares (data file, base
+        // model, steps) would only bury the one that matters.
+        var shared = ConfigPoint.SharedKeys(lora.Select(p => p.Settings).ToList());
         foreach (var g in lora.Where(p => x(p) is not null).GroupBy(p => ConfigPoint.Key(p.Settings, without)))
         {
             // One point per swept value (coupled step settings cannot create two; if they did, the better one stands).
@@ -315,7 +318,7 @@ public static class Recommender
             if (pts.Count < 2) continue;
             var first = pts[0];
             var fixedSettings = first.Settings.Where(kv => !without.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            string curve = ConfigPoint.Describe(fixedSettings, first.Method, axis == "rank" ? null : first.Rank,
+            string curve = ConfigPoint.Describe(fixedSettings, shared, first.Method, axis == "rank" ? null : first.Rank,
                 axis == "rank" ? first.TrainExamples : null, first.Noise) + $", varying {(axis == "rank" ? "rank" : "data size")}";
             curves.Add(Find(axis, curve, pts.Select(p => new CurvePoint(x(p)!.Value, p.RougeL)).ToList(), o) with { CurveKey = g.Key });
         }
