@@ -64,7 +64,8 @@ public sealed class BenchCompareCommand : Command<BenchCompareCommand.Settings>
                 ours.Add(RunSharpTune(s, like, workload, cancel));
                 theirs.Add(RunPyTorch(s, reference, like, workload, cancel));
                 if (!s.Json)
-                    console.WriteLine($"  {workload} round {round + 1}: SharpTune {ours[^1].TokensPerSecond:F1} tokens/s, PyTorch {theirs[^1].TokensPerSecond:F1} tokens/s");
+                    console.WriteLine($"  {workload} round {round + 1}: SharpTune {ours[^1].TokensPerSecond:F1} tokens/s ({PeakMemory.Format(ours[^1].PeakRssBytes)}), " +
+                                      $"PyTorch {theirs[^1].TokensPerSecond:F1} tokens/s ({PeakMemory.Format(theirs[^1].PeakRssBytes)})");
             }
             var c = new Comparison(workload, ours, theirs);
             rows.Add(new Row(workload, Path.GetFileName(like), c.SharpTuneTokensPerSecond, c.PyTorchTokensPerSecond, c.MinRatio, c.MedianRatio, c.MaxRatio,
