@@ -15,16 +15,25 @@ public static class GgufExporter
 {
     public static void Export(CausalLM model, string tokenizerDir, string outPath, GgufTensorType type, string? name = null)
     {
+        Check(model.Config, tokenizerDir);
+        Export(model, GgufTokenizer.Metadata(tokenizerDir, model.Config), tokenizerDir, outPath, type,
+            name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\')));
+    }
+
+    /// <summary>
+    /// Writes the model with the given tokenizer metadata (<see cref="GgufTokenizer.Synthetic"/> for random-weight
+    /// benchmark shapes that have no tokenizer). <paramref name="source"/> names the model in error messages.
+    /// </summary>
+    public static void Export(CausalLM model, IEnumerable<GgufMetadata> tokenizer, string source, string outPath, GgufTensorType type, string name)
+    {
         var c = model.Config;
-        var arch = ArchName(c, tokenizerDir);
-        if (c.RopeScaling is not null)
-            throw new SharpTuneException($"{tokenizerDir}/config.json: GGUF export does not write rope_scaling yet");
+        var arch = Check(c, source);
         var metadata = new List<GgufMetadata>
         {
             GgufMetadata.Str("general.architecture", arch),
-            GgufMetadata.Str("general.name", name ?? Path.GetFileName(Path.GetFullPath(tokenizerDir).TrimEnd('/', '\\'))),
-            // llama_ftype: 0 = all F32, 1 = mostly F16 (norms stay F32 either way).
-            GgufMetadata.U32("general.file_type", type == GgufTensorType.F16 ? 1u : 0u),
+            GgufMetadata.Str("general.name", name),
+            // llama_ftype: 0 = all F32, 1 = mostly F16, 7 = mostly Q8_0 (norms stay F32 either way).
+            GgufMetadata.U32("general.file_type", type switch { GgufTensorType.F16 => 1u, GgufTensorType.Q8_0 => 7u, _ => 0u }),
             GgufMetadata.U32($"{arch}.context_length", (uint)c.MaxPositions),
             GgufMetadata.U32($"{arch}.embedding_length", (uint)c.HiddenSize),
             GgufMetadata.U32($"{arch}.block_count", (uint)c.NumLayers),
@@ -36,9 +45,26 @@ public static class GgufExporter
             GgufMetadata.F32($"{arch}.attention.layer_norm_rms_epsilon", (float)c.NormEps),
             GgufMetadata.U32($"{arch}.vocab_size", (uint)c.VocabSize),
         };
-        metadata.AddRange(GgufTokenizer.Metadata(tokenizerDir, c));
+        metadata.AddRange(tokenizer);
         GgufWriter.Write(outPath, metadata, Tensors(model, type));
     }
+
+    /// <summary>
+    /// Refuses what llama.cpp would run differently from SharpTune: a silent export would give another model.
+    /// (Qwen2's use_sliding_window is already refused when config.json is read; mistral is not exported.)
+    /// </summary>
+    private static string Check(ModelConfig c, string source)
+    {
+        var arch = ArchName(c, source);
+        if (c.RopeScaling is not null)
+            throw new SharpTuneException($"{source}/config.json: rope_scaling is set; GGUF export does not write rope scaling yet");
+        if (c.SlidingWindow is not null)
+            throw new SharpTuneException($"{source}/config.json: sliding_window is set; GGUF export does not write sliding-window attention");
+        return arch;
+    }
+
+    /// <summary>llama.cpp's architecture name for a model GGUF export supports (refuses one it would run differently).</summary>
+    public static string ArchitectureOf(ModelConfig c, string source) => Check(c, source);
 
     /// <summary>llama.cpp's architecture name: Llama without biases, or Qwen2 (q/k/v biases).</summary>
     private static string ArchName(ModelConfig c, string dir)
@@ -68,8 +94,10 @@ public static class GgufExporter
         {
             if (!sd.TryGetValue(hf, out var p)) throw new SharpTuneException($"model: parameter {hf} is missing for GGUF tensor {gguf}");
             var shape = p.shape;
-            // 1-D tensors (norm weights) stay F32: llama.cpp's converter and its kernels expect that.
-            var t = shape.Length == 1 ? GgufTensorType.F32 : type;
+            // 1-D tensors (norm weights, biases) stay F32: llama.cpp's converter and its kernels expect that. Q8_0
+            // blocks run along rows; a row that is not a multiple of 32 falls back to F16, as llama.cpp's converter does.
+            var t = shape.Length == 1 ? GgufTensorType.F32
+                : type == GgufTensorType.Q8_0 && shape[^1] % Q8Block.Size != 0 ? GgufTensorType.F16 : type;
             list.Add(new GgufTensor(gguf, shape, t, () =>
             {
                 using var scope = NewDisposeScope();

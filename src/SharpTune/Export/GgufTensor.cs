@@ -8,5 +8,10 @@ namespace SharpTune.Export;
 public sealed record GgufTensor(string Name, long[] Shape, GgufTensorType Type, Func<float[]> Data)
 {
     public long Elements => Shape.Aggregate(1L, (a, b) => a * b);
-    public long ByteSize => Elements * (Type == GgufTensorType.F16 ? 2 : 4);
+    public long ByteSize => Type switch
+    {
+        GgufTensorType.F16 => Elements * 2,
+        GgufTensorType.Q8_0 => Elements / Q8Block.Size * Q8Block.Bytes,
+        _ => Elements * 4,
+    };
 }

@@ -5,4 +5,6 @@ public enum GgufTensorType : uint
 {
     F32 = 0,
     F16 = 1,
+    /// <summary>Blocks of 32 values along a row: an f16 scale d = max|x|/127, then 32 int8 q = round(x/d); 34 bytes.</summary>
+    Q8_0 = 8,
 }

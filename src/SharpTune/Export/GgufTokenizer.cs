@@ -56,6 +56,21 @@ public static class GgufTokenizer
         if (cfg?["chat_template"] is JsonValue tpl) yield return GgufMetadata.Str("tokenizer.chat_template", (string)tpl!);
     }
 
+    /// <summary>
+    /// A placeholder vocabulary for a random-weight shape (the benchmarks feed token ids, never text): one
+    /// normal token per embedding row, no merges. llama.cpp needs a vocabulary of the embedding's size to load.
+    /// </summary>
+    public static IEnumerable<GgufMetadata> Synthetic(ModelConfig config)
+    {
+        var tokens = Enumerable.Range(0, config.VocabSize).Select(i => $"<t{i}>").ToArray();
+        yield return GgufMetadata.Str("tokenizer.ggml.model", "gpt2");
+        yield return GgufMetadata.Str("tokenizer.ggml.pre", "gpt-2");
+        yield return GgufMetadata.Strings("tokenizer.ggml.tokens", tokens);
+        yield return GgufMetadata.I32s("tokenizer.ggml.token_type", Enumerable.Repeat(Normal, tokens.Length).ToArray());
+        yield return GgufMetadata.Strings("tokenizer.ggml.merges", Array.Empty<string>());
+        if (config.EosTokenIds.Length > 0) yield return GgufMetadata.U32("tokenizer.ggml.eos_token_id", (uint)config.EosTokenIds[0]);
+    }
+
     private static bool IsByteLevel(JsonObject json)
     {
         var pre = json["pre_tokenizer"];
@@ -72,7 +87,7 @@ public static class GgufTokenizer
     {
         var pre = json["pre_tokenizer"]!;
         var split = (string?)pre["pretokenizers"]?.AsArray().FirstOrDefault(p => (string?)p?["type"] == "Split")?["pattern"]?["Regex"];
-        if (split is null) return "gpt2";
+        if (split is null) return "gpt-2"; // llama.cpp spells GPT-2's regex "gpt-2"
         if (split.Contains(@"\p{N}|") && split.Contains(@"[^\r\n\p{L}\p{N}]?\p{L}+")) return "qwen2";
         throw new SharpTuneException($"tokenizer.json: pre_tokenizer Split regex is not one llama.cpp knows (GPT-2 or Qwen2): {split}");
     }

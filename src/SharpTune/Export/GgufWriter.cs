@@ -64,6 +64,19 @@ public static class GgufWriter
 
     private static void WriteData(Stream s, GgufTensorType type, float[] values)
     {
+        if (type == GgufTensorType.Q8_0)
+        {
+            if (values.Length % Q8Block.Size != 0) throw new ArgumentException($"Q8_0 needs a multiple of {Q8Block.Size} values, got {values.Length}");
+            const int blocks = 4096;
+            var q = new byte[blocks * Q8Block.Bytes];
+            for (int start = 0; start < values.Length; start += blocks * Q8Block.Size)
+            {
+                int n = Math.Min(blocks * Q8Block.Size, values.Length - start);
+                Q8Block.Quantize(values.AsSpan(start, n), q);
+                s.Write(q, 0, n / Q8Block.Size * Q8Block.Bytes);
+            }
+            return;
+        }
         const int chunk = 1 << 16;
         var buffer = new byte[chunk * 4];
         for (int start = 0; start < values.Length; start += chunk)

@@ -26,6 +26,8 @@ public sealed class TextGenerator(ILanguageModel model, Func<IReadOnlyList<int>,
         int promptMax = prompts.Max(p => p.Length);
         var rng = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), CPU);
 
+        // Decoding never differentiates: without this every step records an autograd graph over the weights.
+        using var noGrad = no_grad();
         using var cache = options.UseCache ? model.NewCache(batch) : null;
         for (int step = 0; step < options.MaxNewTokens && reasons.Any(r => r is null); step++)
         {

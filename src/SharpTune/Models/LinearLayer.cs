@@ -39,14 +39,18 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     public AdapterRouting? Routing { get; set; }
 
-    public LinearLayer(string name, int inFeatures, int outFeatures, bool hasBias, bool conv1D, Device device, ScalarType dtype) : base(name)
+    /// <param name="weightRows">Storage for the weight ([out, in], not Conv1D): rows of a <see cref="FusedProjection"/>'s
+    /// shared matrix, so the parameter and the fused matrix are one memory; null allocates its own.</param>
+    /// <param name="biasRows">Likewise for the bias.</param>
+    public LinearLayer(string name, int inFeatures, int outFeatures, bool hasBias, bool conv1D, Device device, ScalarType dtype,
+        Tensor? weightRows = null, Tensor? biasRows = null) : base(name)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Conv1D = conv1D;
         var shape = conv1D ? new long[] { inFeatures, outFeatures } : new long[] { outFeatures, inFeatures };
-        weight = new Parameter(torch.empty(shape, dtype, device));
-        if (hasBias) bias = new Parameter(torch.zeros(outFeatures, dtype, device));
+        weight = new Parameter(weightRows ?? torch.empty(shape, dtype, device));
+        if (hasBias) bias = new Parameter(biasRows ?? torch.zeros(outFeatures, dtype, device));
         RegisterComponents();
     }
 
