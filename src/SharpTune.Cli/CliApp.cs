@@ -14,7 +14,7 @@ public static class CliApp
         ("check", typeof(CheckCommand)), ("tokenize", typeof(TokenizeCommand)), ("train", typeof(TrainCommand)), ("merge", typeof(MergeCommand)), ("export", typeof(ExportCommand)),
         ("perplexity", typeof(PerplexityCommand)), ("eval", typeof(EvalCommand)), ("score", typeof(ScoreCommand)),
         ("sweep", typeof(SweepCommand)), ("sweep status", typeof(SweepStatusCommand)), ("sweep-trial", typeof(SweepTrialCommand)), ("store migrate", typeof(StoreMigrateCommand)), ("trial", typeof(TrialCommand)), ("report", typeof(ReportCommand)), ("recommend", typeof(RecommendCommand)), ("pretrain", typeof(PretrainCommand)), ("tokenizer train", typeof(TokenizerTrainCommand)),
-        ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)),
+        ("corpus debian", typeof(CorpusDebianCommand)), ("bench train", typeof(BenchTrainCommand)), ("bench generate", typeof(BenchGenerateCommand)), ("bench serve", typeof(BenchServeCommand)), ("bench compare", typeof(BenchCompareCommand)),
         ("serve", typeof(ServeCommand)),
         ("runs list", typeof(RunsListCommand)), ("runs show", typeof(RunsShowCommand)), ("runs compare", typeof(RunsCompareCommand)),
         ("extract", typeof(ExtractCommand)), ("summarize", typeof(SummarizeCommand)),
@@ -95,6 +95,7 @@ public static class CliApp
                     bench.SetDescription("Measure speed and memory.");
                     bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training tokens/s, MFU and peak RSS for LoRA and full fine-tuning.");
                     bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Greedy decoding tokens/s, KV cache vs full recompute, peak RSS.");
+                    bench.AddCommand<BenchCompareCommand>("compare").WithDescription("SharpTune vs a plain PyTorch reference (bench/pytorch), alternating: tokens/s, ratio, peak RSS.");
                     bench.AddCommand<BenchServeCommand>("serve").WithDescription("The HTTP server under 1, 4 and 16 concurrent clients: requests/s, p50/p95 latency, batching vs serial.");
                 });
                 config.AddBranch("data", data =>

@@ -42,6 +42,9 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         [CommandOption("--threads <N>")] [Description("Torch intra-op threads, and llama.cpp's with --vs-llamacpp (≥ 1; default: all cores).")] [ValidRange(1)]
         public int? Threads { get; set; }
 
+        [CommandOption("--json")] [Description("Print one JSON result line (what bench compare reads).")]
+        public bool Json { get; set; }
+
         [CommandOption("--vs-llamacpp")] [Description("Also run the same model exported to GGUF f32 through llama.cpp (LLamaSharp CPU backend), alternating with SharpTune, and probe memory read bandwidth.")]
         public bool VsLlamaCpp { get; set; }
 
@@ -59,6 +62,8 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
             : VsLlamaCpp && Device != "cpu" ? Spectre.Console.ValidationResult.Error("--vs-llamacpp runs on the CPU; drop --device")
             : base.Validate();
     }
+
+    public sealed record Result(string Shape, long Parameters, double TokensPerSecond, double? UncachedTokensPerSecond, long PeakRssBytes, int Threads);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
@@ -90,6 +95,12 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
             var sw = Stopwatch.StartNew();
             gen.Generate([prompt], options with { UseCache = false }, cancel: cancel);
             uncached = s.NewTokens / sw.Elapsed.TotalSeconds;
+        }
+        if (s.Json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Result(Path.GetFileName(like.TrimEnd('/')), model.ParameterCount(), cached, uncached,
+                PeakMemory.PeakRssBytes(), TorchSharp.torch.get_num_threads())));
+            return 0;
         }
         var table = new Table().AddColumn("measure").AddColumn("value");
         table.AddRow("shape", $"{Path.GetFileName(like.TrimEnd('/'))} ({model.ParameterCount() / 1e6:F1}M params, {config.ModelType})");

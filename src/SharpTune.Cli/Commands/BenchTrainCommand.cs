@@ -34,14 +34,22 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--warmup-steps <N>")] [Description("Untimed steps first (≥ 0).")] [DefaultValue(2)] [ValidRange(0)] public int WarmupSteps { get; set; } = 2;
         [CommandOption("--rank <R>")] [Description("LoRA rank (≥ 1).")] [DefaultValue(16)] [ValidRange(1)] public int Rank { get; set; } = 16;
         [CommandOption("--alpha <A>")] [Description("LoRA alpha (> 0).")] [DefaultValue(32.0)] [ValidRange(0, MinOpen = true)] public double Alpha { get; set; } = 32;
+        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (≥ 1; default: all cores).")] [ValidRange(1)]
+        public int? Threads { get; set; }
+        [CommandOption("--breakdown")] [Description("Time one more step split into body, output head, loss, their backwards and the optimizer.")]
+        public bool Breakdown { get; set; }
         [CommandOption("--json")] [Description("Print one JSON result line (used between processes).")] public bool Json { get; set; }
     }
 
+    /// <param name="ForwardSeconds">Of the median step: zero_grad + forward + loss.</param>
+    /// <param name="OptimizerSeconds">Of the median step: clipping + AdamW.</param>
     public sealed record Result(string Method, string Shape, long Parameters, long Trainable, double TokensPerSecond, double ModelTflops,
-        double MatmulGflops, double Mfu, long PeakRssBytes, long OptimizerStateBytes, double StepSeconds);
+        double MatmulGflops, double Mfu, long PeakRssBytes, long OptimizerStateBytes, double StepSeconds,
+        double ForwardSeconds = 0, double BackwardSeconds = 0, double OptimizerSeconds = 0, StepBreakdown? Breakdown = null);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancel)
     {
+        if (s.Threads is int threads) set_num_threads(threads);
         var methods = s.Method.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var like = BenchShapes.Resolve(s.Like, s.Shared);
         var results = methods.Length == 1 ? [Measure(s, like, methods[0])] : methods.Select(m => InChild(s, like, m)).ToList();
@@ -53,6 +61,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var console = Output.Current();
         console.WriteLine($"{Path.GetFileName(like)}: batch {s.BatchSize} × {s.SeqLen}, AdamW, fp32, {get_num_threads()} threads; LoRA r={s.Rank}, alpha={s.Alpha}, all linear projections");
         console.Write(table);
+        foreach (var r in results.Where(r => r.Breakdown is not null))
+            console.WriteLine($"{r.Method} step breakdown: {r.Breakdown}");
         return 0;
     }
 
@@ -63,6 +73,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         foreach (var a in new[] { dll, "bench", "train", "--method", method, "--like", Path.GetFullPath(like), "--batch-size", $"{s.BatchSize}", "--seq-len", $"{s.SeqLen}",
                      "--steps", $"{s.Steps}", "--warmup-steps", $"{s.WarmupSteps}", "--rank", $"{s.Rank}", "--alpha", $"{s.Alpha}", "--json" })
             psi.ArgumentList.Add(a);
+        if (s.Threads is int t) { psi.ArgumentList.Add("--threads"); psi.ArgumentList.Add($"{t}"); }
+        if (s.Breakdown) psi.ArgumentList.Add("--breakdown");
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEnd();
         var stderr = p.StandardError.ReadToEnd();
@@ -81,20 +93,27 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         using var opt = new AdamW(adapted.Trainable, new AdamW.Options(1e-4));
         adapted.SetTraining(true);
         var rng = new Generator(0, CPU);
-        var times = new List<double>();
+        var times = new List<(double Step, double Forward, double Backward, double Optimizer)>();
         for (int step = 0; step < s.WarmupSteps + s.Steps; step++)
         {
             using var scope = NewDisposeScope();
             var ids = randint(0, config.VocabSize, [s.BatchSize, s.SeqLen], generator: rng);
             var sw = Stopwatch.StartNew();
             opt.ZeroGrad();
-            adapted.Loss(new TrainBatch(ids, ids, null)).backward();
+            var loss = adapted.Loss(new TrainBatch(ids, ids, null));
+            var forward = sw.Elapsed.TotalSeconds;
+            loss.backward();
+            var backward = sw.Elapsed.TotalSeconds;
             opt.ClipGradNorm(1.0);
             opt.StepOnce();
-            if (step >= s.WarmupSteps) times.Add(sw.Elapsed.TotalSeconds);
+            var total = sw.Elapsed.TotalSeconds;
+            if (step >= s.WarmupSteps) times.Add((total, forward, backward - forward, total - backward));
         }
         times.Sort();
-        double stepSeconds = times[times.Count / 2];
+        var median = times[times.Count / 2];
+        double stepSeconds = median.Step;
+        long peakRss = PeakMemory.PeakRssBytes(); // before the breakdown step, which holds the hidden states twice
+        var breakdown = s.Breakdown ? StepBreakdown.Measure(adapted, opt, config, s.BatchSize, s.SeqLen, rng) : null;
         double tokens = s.BatchSize * s.SeqLen;
         // Matmul parameters (every linear weight, the output head included; embedding lookups are free).
         long matmulParams = model.named_modules().Select(m => m.module).OfType<LinearLayer>().Sum(l => (long)l.InFeatures * l.OutFeatures)
@@ -104,7 +123,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         double perToken = (method == "full" ? 6.0 : 4.0) * matmulParams + 3 * attention;
         double flops = perToken * tokens / stepSeconds;
         return new Result(method, Path.GetFileName(like), model.ParameterCount(), adapted.TrainableParameterCount, tokens / stepSeconds,
-            flops / 1e12, matmul, flops / 1e9 / matmul, PeakMemory.PeakRssBytes(), opt.StateBytes, stepSeconds);
+            flops / 1e12, matmul, flops / 1e9 / matmul, peakRss, opt.StateBytes, stepSeconds,
+            median.Forward, median.Backward, median.Optimizer, breakdown);
     }
 
     /// <summary>Sustained fp32 GEMM rate of this machine (1024³, median of 10).</summary>

@@ -41,8 +41,17 @@ public abstract class AdaptedModel : ILanguageModel, IDisposable
     /// <summary>Number of virtual positions <see cref="Forward"/> puts before the real tokens.</summary>
     public virtual int VirtualTokens => 0;
 
+    /// <summary>
+    /// True when <see cref="Forward"/> is the base model's own (no virtual positions or prefixes): the loss is then
+    /// taken from the hidden states through <see cref="ChunkedCrossEntropy"/>, never materialising all logits.
+    /// </summary>
+    protected virtual bool ForwardIsBase => true;
+
     public Tensor Loss(TrainBatch batch)
     {
+        if (ForwardIsBase && VirtualTokens == 0)
+            return ChunkedCrossEntropy.Compute(Base.ForwardHidden(batch.InputIds, attentionMask: batch.AttentionMask, sequenceIds: batch.SequenceIds),
+                Base.OutputWeight, batch.Labels);
         var logits = Forward(batch.InputIds, batch.AttentionMask, batch.SequenceIds);
         var labels = batch.Labels;
         if (VirtualTokens > 0)

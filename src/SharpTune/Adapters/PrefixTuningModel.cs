@@ -70,6 +70,8 @@ public sealed class PrefixTuningModel : AdaptedModel
         _transform?.train(on);
     }
 
+    protected override bool ForwardIsBase => false;
+
     // Packed rows: the prefix sits in the cache, which every example of a row sees, and each example's
     // positions restart at N (what it gets alone), so packing needs nothing beyond passing the sequence ids.
     public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? sequenceIds = null)

@@ -79,6 +79,8 @@ public sealed class PromptTuningModel : AdaptedModel
         return (embeds, fullMask);
     }
 
+    protected override bool ForwardIsBase => false;
+
     public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? sequenceIds = null)
     {
         var (embeds, mask) = Prepend(inputIds, attentionMask);
