@@ -26,7 +26,7 @@ public sealed class PostgresExperimentStore : IExperimentStore, ITrialQueue
     /// <summary>The same logical schema as the SQLite store's version.</summary>
     public const int SchemaVersion = SqliteExperimentStore.SchemaVersion;
 
-    private const string Columns = "id, sweep, settings, status, error, metrics, best_step, code_version, data_fingerprint, base_model, artifact_dir, started_at, finished_at";
+    private const string Columns = RunRow.Columns;
 
     // Any constant: the advisory lock that serialises migrations across processes.
     private const long MigrationLock = 0x5348_5450_4E45; // "SHTPNE"
@@ -359,38 +359,7 @@ public sealed class PostgresExperimentStore : IExperimentStore, ITrialQueue
             cmd.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
     }
 
-    private TrialRecord ReadRun(NpgsqlDataReader r)
-    {
-        var id = r.GetString(0);
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        try
-        {
-            var statusText = r.GetString(3);
-            if (!ExperimentJson.TryParseStatus(statusText, out var status))
-                throw new FormatException($"status '{statusText}' is not one of pending, running, finished, failed, cancelled");
-            return new TrialRecord
-            {
-                Id = id,
-                Sweep = Text(1),
-                Settings = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(2), ExperimentJson.Options)
-                           ?? throw new FormatException("settings is null"),
-                Status = status,
-                Error = Text(4),
-                Metrics = Text(5) is { } m ? JsonSerializer.Deserialize<TrialMetrics>(m, ExperimentJson.Options) : null,
-                BestStep = r.IsDBNull(6) ? null : r.GetInt64(6),
-                CodeVersion = Text(7),
-                DataFingerprint = Text(8),
-                BaseModel = Text(9),
-                ArtifactDir = Text(10),
-                StartedAt = Text(11) is { } s ? DateTimeOffset.ParseExact(s, "O", CultureInfo.InvariantCulture) : null,
-                FinishedAt = Text(12) is { } f ? DateTimeOffset.ParseExact(f, "O", CultureInfo.InvariantCulture) : null,
-            };
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
-        {
-            throw new SharpTuneException($"{Location}: run {id} is damaged ({e.Message.ReplaceLineEndings(" ")})", e);
-        }
-    }
+    private TrialRecord ReadRun(System.Data.Common.DbDataReader r) => RunRow.Read(r, Location);
 
     private NpgsqlCommand Command(string sql)
     {

@@ -31,7 +31,7 @@ public sealed class SqliteExperimentStore : IExperimentStore
     /// <summary>How long a write waits for another process's transaction before giving up.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
 
-    private const string Columns = "id, sweep, settings, status, error, metrics, best_step, code_version, data_fingerprint, base_model, artifact_dir, started_at, finished_at";
+    private const string Columns = RunRow.Columns;
 
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
@@ -256,38 +256,7 @@ public sealed class SqliteExperimentStore : IExperimentStore
         lock (_gate) _db.Dispose();
     }
 
-    private TrialRecord ReadRun(SqliteDataReader r)
-    {
-        var id = r.GetString(0);
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        try
-        {
-            var statusText = r.GetString(3);
-            if (!ExperimentJson.TryParseStatus(statusText, out var status))
-                throw new FormatException($"status '{statusText}' is not one of pending, running, finished, failed, cancelled");
-            return new TrialRecord
-            {
-                Id = id,
-                Sweep = Text(1),
-                Settings = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(2), ExperimentJson.Options)
-                           ?? throw new FormatException("settings is null"),
-                Status = status,
-                Error = Text(4),
-                Metrics = Text(5) is { } m ? JsonSerializer.Deserialize<TrialMetrics>(m, ExperimentJson.Options) : null,
-                BestStep = r.IsDBNull(6) ? null : r.GetInt64(6),
-                CodeVersion = Text(7),
-                DataFingerprint = Text(8),
-                BaseModel = Text(9),
-                ArtifactDir = Text(10),
-                StartedAt = Text(11) is { } s ? DateTimeOffset.ParseExact(s, "O", CultureInfo.InvariantCulture) : null,
-                FinishedAt = Text(12) is { } f ? DateTimeOffset.ParseExact(f, "O", CultureInfo.InvariantCulture) : null,
-            };
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
-        {
-            throw new SharpTuneException($"{Path}: run {id} is damaged ({OneLine(e.Message)})", e);
-        }
-    }
+    private TrialRecord ReadRun(System.Data.Common.DbDataReader r) => RunRow.Read(r, Path);
 
     // SQLite stores a bound NaN as NULL, which reads back as "not measured"; a diverged loss is kept as the text 'NaN'
     // (a REAL column keeps text that is not a number as text).
