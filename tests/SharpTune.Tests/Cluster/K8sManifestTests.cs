@@ -7,7 +7,8 @@ namespace SharpTune.Tests.Cluster;
 /// <summary>
 /// `sweep --executor k8s --dry-run` prints a Kubernetes Indexed Job: validated against a strict JSON schema of the
 /// batch/v1 Job fields it uses (References/k8s-indexed-job.schema.json, written from the Kubernetes API reference —
-/// there is no cluster here to apply it to), and checked for what makes it run the sweep.
+/// there is no cluster here to apply it to), and checked for what makes it run the sweep; and, independently, with the
+/// npm package kubernetes-models, whose validators are generated from Kubernetes' own OpenAPI schema.
 /// </summary>
 [Collection("console")]
 public class K8sManifestTests
@@ -50,6 +51,42 @@ public class K8sManifestTests
         Assert.Equal("postgresql://study@db.internal:5432/runs", (string)c["env"]!.AsArray().Single(e => (string)e!["name"]! == "SHARPTUNE_STORE")!["value"]!);
         Assert.Equal(Path.GetFullPath(outDir), (string)c["volumeMounts"]![0]!["mountPath"]!);
         Assert.False(Directory.Exists(outDir)); // a dry run writes nothing
+    }
+
+    [Fact]
+    public void TheManifestPassesKubernetesOwnOpenApiValidation()
+    {
+        // kubernetes-models (npm) validates with schemas generated from the Kubernetes API's OpenAPI document, not ours.
+        var node = ServiceProcess.Find("node");
+        var npm = ServiceProcess.Find("npm");
+        ServiceProcess.SkipOrFail(node is null || npm is null, "node/npm not installed (apt-get install nodejs npm; .ci/run does it)");
+        var cache = Path.Combine(Path.GetTempPath(), "sharptune-kubernetes-models-4");
+        if (!File.Exists(Path.Combine(cache, "node_modules", "kubernetes-models", "package.json")))
+        {
+            Directory.CreateDirectory(cache);
+            var (installed, log) = ServiceProcess.Run(npm!, ["install", "--silent", "--no-audit", "--no-fund", "--prefix", cache, "kubernetes-models@4"], timeoutMs: 300_000);
+            ServiceProcess.SkipOrFail(installed != 0, $"npm install kubernetes-models@4 failed: {log.Trim().ReplaceLineEndings(" ")}");
+        }
+        var script = Path.Combine(Shared.RepoRoot, "tests", "SharpTune.Tests", "References", "k8s-validate.js");
+        var env = new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(cache, "node_modules") };
+        string Validate(JsonNode job)
+        {
+            var file = Path.Combine(Shared.TempDir(), "job.json");
+            File.WriteAllText(file, job.ToJsonString());
+            return ServiceProcess.Run(node!, [script, file], env).Output.Trim();
+        }
+
+        var plan = new SharpTune.Study.Sweeps.SweepPlan("ranks", [new(new Dictionary<string, string> { ["rank"] = "4" }), new(new Dictionary<string, string> { ["rank"] = "8" })],
+            new Dictionary<string, string>(), new(2, "4G", "00:30:00"));
+        var good = SharpTune.Study.Cluster.K8sManifest.Build("/sweeps/ranks", plan, "postgresql://u@h:1/d", "img", 2, ["dotnet", "/app/SharpTune.Cli.dll"]);
+        Assert.Equal("valid", Validate(good));
+        // The validator can fail: a count as text and a container without its required name are refused.
+        var wrongType = JsonNode.Parse(good.ToJsonString())!;
+        wrongType["spec"]!["completions"] = "two";
+        Assert.StartsWith("invalid", Validate(wrongType));
+        var noName = JsonNode.Parse(good.ToJsonString())!;
+        noName["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject().Remove("name");
+        Assert.StartsWith("invalid", Validate(noName));
     }
 
     [Fact]
