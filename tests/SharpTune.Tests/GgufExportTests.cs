@@ -126,6 +126,21 @@ public sealed class GgufExportTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    /// <summary>A LoRA adapter over the base saved to _dir/adapter, with every value moved (B starts at zero, and an
+    /// adapter that changes nothing would pass any comparison with the base).</summary>
+    private string SaveLoraWithValues(MethodOptions options)
+    {
+        var adapterDir = Path.Combine(_dir, "adapter");
+        using var scope = NewDisposeScope();
+        var baseModel = ModelIO.Load(BaseDir);
+        var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
+        using var adapted = AdapterFactory.Create(baseModel, options, tok, 3, "sharptune-base");
+        using (no_grad())
+            foreach (var (_, p) in adapted.Trainable) p.add_(randn(p.shape, generator: new Generator(1, CPU)) * 0.05);
+        adapted.Save(adapterDir);
+        return adapterDir;
+    }
+
     [Fact]
     public void LlamaSharp_greedy_tokens_equal_SharpTune()
     {
@@ -137,17 +152,7 @@ public sealed class GgufExportTests : IDisposable
     [Fact]
     public void Exported_lora_merge_runs_in_LlamaSharp_like_the_unmerged_adapter()
     {
-        var adapterDir = Path.Combine(_dir, "adapter");
-        using (var scope = NewDisposeScope())
-        {
-            var baseModel = ModelIO.Load(BaseDir);
-            var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
-            using var adapted = AdapterFactory.Create(baseModel, new MethodOptions { Method = "lora", Rank = 4, Targets = "all-linear" }, tok, 3, "sharptune-base");
-            // LoRA's B starts at zero; move every value so the merged weights differ from the base.
-            using (no_grad())
-                foreach (var (_, p) in adapted.Trainable) p.add_(randn(p.shape, generator: new Generator(1, CPU)) * 0.05);
-            adapted.Save(adapterDir);
-        }
+        var adapterDir = SaveLoraWithValues(new MethodOptions { Method = "lora", Rank = 4, Targets = "all-linear" });
         var path = Path.Combine(_dir, "tuned.gguf");
         var (code, _, err) = CliRunner.Run("export", "--model", BaseDir, "--adapter", adapterDir, "--type", "f32", "--out", path);
         Assert.True(code == 0, err);
@@ -252,17 +257,8 @@ public sealed class GgufExportTests : IDisposable
     [Fact]
     public void Lora_adapter_gguf_over_the_base_gguf_runs_in_LlamaSharp_like_SharpTune()
     {
-        var adapterDir = Path.Combine(_dir, "adapter");
-        using (var scope = NewDisposeScope())
-        {
-            var baseModel = ModelIO.Load(BaseDir);
-            var tok = Tokenizer.Load(Path.Combine(BaseDir, "tokenizer.json"));
-            // rsLoRA (alpha/√r) with alpha ≠ r: a wrong alpha convention in the file shows as a wrong scale.
-            using var adapted = AdapterFactory.Create(baseModel, new MethodOptions { Method = "lora", Rank = 4, Alpha = 6, Rslora = true, Targets = "all-linear" }, tok, 3, "sharptune-base");
-            using (no_grad())
-                foreach (var (_, p) in adapted.Trainable) p.add_(randn(p.shape, generator: new Generator(1, CPU)) * 0.05);
-            adapted.Save(adapterDir);
-        }
+        // rsLoRA (alpha/√r) with alpha ≠ r: a wrong alpha convention in the file shows as a wrong scale.
+        var adapterDir = SaveLoraWithValues(new MethodOptions { Method = "lora", Rank = 4, Alpha = 6, Rslora = true, Targets = "all-linear" });
         var loraPath = Path.Combine(_dir, "adapter.gguf");
         var (code, _, err) = CliRunner.Run("export", "--model", BaseDir, "--adapter", adapterDir, "--lora", "--out", loraPath);
         Assert.True(code == 0, err);
