@@ -17,6 +17,8 @@ short() {
   for seed in 1 2 3; do sweep ranks --only "seed=$seed"; sweep noise --only "seed=$seed"; done
 }
 long() {
+  # Seed 1 of the data sizes up to 10k (an hour) before the 20k methods (hours), so both axes exist early.
+  sweep data-sizes --only seed=1 --only train_examples=1000,2000,5000,10000
   sweep method-comparison --only seed=1
   sweep data-sizes --only seed=1
   for seed in 2 3; do

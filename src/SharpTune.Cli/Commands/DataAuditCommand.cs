@@ -108,6 +108,7 @@ public sealed class DataAuditCommand : Command<DataAuditCommand.Settings>
                     Console.WriteLine($"  {d.Kind,-22} flagged {d.Flagged,6} precision {d.Precision:0.00}  recall {string.Join(" ", d.Recall.Select(kv => $"{kv.Key} {kv.Value:0.00}"))}");
                 Console.WriteLine($"  any model-free finding: recall {string.Join(" ", p.AnyRecall.Select(kv => $"{kv.Key} {kv.Value:0.00}"))}");
                 if (p.ModelPrecisionAtK is { } atK) Console.WriteLine($"  model precision@k: {string.Join(", ", atK.Select(kv => $"@{kv.Key} {kv.Value:0.00}"))}");
+                if (p.ModelPrecisionBySignal is { } bySignal) Console.WriteLine($"  each signal alone, precision@planted: {string.Join(", ", bySignal.Select(kv => $"{kv.Key} {kv.Value:0.00}"))}");
             }
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

@@ -32,7 +32,7 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
         public int EvalLimit { get; set; } = 100;
         [CommandOption("--eval-injection-limit <N>")] [Description("Dev pairs the injection suite is planted in (≥ 0; 0 skips it).")] [DefaultValue(30)] [ValidRange(0)]
         public int EvalInjectionLimit { get; set; } = 30;
-        [CommandOption("--eval-predictions <FILE>")] [Description("Also write each dev pair's own summary, answer loss (nats/token) and ROUGE-L as JSONL {id, prediction, loss, rouge_l} (what `data audit` ranks held-out folds by).")]
+        [CommandOption("--eval-predictions <FILE>")] [Description("Also write each dev pair's own summary, answer loss (nats/token), the answer's loss with the source left out and ROUGE-L as JSONL {id, prediction, loss, prior_loss, rouge_l} (what `data audit` ranks held-out folds by).")]
         public string? EvalPredictions { get; set; }
         [CommandOption("--result <FILE>")] [Description("Where to write the trial's result JSON (atomically). Required.")]
         public string Result { get; set; } = "";
@@ -71,12 +71,17 @@ public sealed class TrialCommand : Command<TrialCommand.Settings>
         if (s.EvalPredictions is { } predictionsPath)
         {
             var losses = MetricsEvaluator.ReferenceLosses(model, tok, evalPairs, evalOptions, stop.Token);
+            // The same label with the source left out: how probable the model finds it anyway. A label its source
+            // explains gains much from the source (rare package names included: they are in the source); a label
+            // written for another source gains little — the audit's contrast between "rare" and "wrong".
+            var priors = MetricsEvaluator.ReferenceLosses(model, tok, evalPairs.Select(p => p with { Source = "" }).ToList(), evalOptions, stop.Token);
             long tokens = losses.Sum(l => (long)l.Tokens);
             if (tokens > 0) eval = eval with { Metrics = eval.Metrics with { DevLoss = losses.Sum(l => l.Total) / tokens, DevPerplexity = Math.Exp(losses.Sum(l => l.Total) / tokens) } };
             var lines = eval.Items.Select((item, i) => JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["id"] = item.Pair.Id, ["prediction"] = item.Generated,
-                ["loss"] = losses[i].Tokens == 0 ? null : losses[i].Total / losses[i].Tokens, ["rouge_l"] = Rouge.L(item.Generated, item.Pair.Summary).F1,
+                ["loss"] = losses[i].Tokens == 0 ? null : losses[i].Total / losses[i].Tokens,
+                ["prior_loss"] = priors[i].Tokens == 0 ? null : priors[i].Total / priors[i].Tokens, ["rouge_l"] = Rouge.L(item.Generated, item.Pair.Summary).F1,
             }) + "\n");
             AtomicFile.WriteAllText(predictionsPath, string.Concat(lines));
         }

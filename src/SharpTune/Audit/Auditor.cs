@@ -30,7 +30,7 @@ public static class Auditor
         var ranked = scores.Where(s => byLine.ContainsKey(s.Line)).OrderByDescending(s => s.Rank).ThenBy(s => s.Line).ToList();
         int take = (int)Math.Ceiling(o.ModelFlagShare * ranked.Count);
         return ranked.Take(take).Select((s, n) => new Finding(byLine[s.Line], ModelKind,
-            $"held-out loss {s.Loss:0.00} nats/token, own summary \"{s.Prediction}\" (ROUGE-L {s.RougeL:0.00} with the label), rank {s.Rank:0.000}",
+            $"held-out loss {s.Loss:0.00} nats/token{(s.Gain is double g ? $" ({g:0.00} less than without the source)" : "")}, own summary \"{s.Prediction}\" (ROUGE-L {s.RougeL:0.00} with the label), rank {s.Rank:0.000}",
             0.9 - 0.4 * n / Math.Max(1, take))).ToList();
     }
 

@@ -86,6 +86,33 @@ public class AuditPipelineTests
     }
 
     /// <summary>
+    /// The rank's three signals on hand-computed percentiles. B (a rare but right label: improbable, yet its source
+    /// explains it — loss falls by 3 nats with the source) and C (a wrong label: as improbable, the source saves 0.2)
+    /// tie on loss and on the own summary; the gain separates them. Percentiles: loss A 0, D 1/3, B = C 5/6; low gain
+    /// A = B 1/6, D 2/3, C 1; own summary A 0, D 1/3, B = C 5/6 → ranks C 8/9, B 11/18, D 4/9, A 1/18.
+    /// </summary>
+    [Fact]
+    public void TheGainFromTheSourceTellsAWrongLabelFromARareOne()
+    {
+        ModelScore S(int line, double loss, double? prior, double rouge) => new($"e{line}", line, 0, loss, "own", rouge, 0) { PriorLoss = prior };
+        var scores = new[] { S(1, 2, 5, 0.5), S(2, 6, 9, 0), S(3, 6, 6.2, 0), S(4, 3, 5, 0.3) };
+        var ranked = CrossValidation.Ranked(scores);
+        Assert.Equal([3, 2, 4, 1], ranked.Select(r => r.Line).ToArray());
+        Assert.Equal(8.0 / 9, ranked[0].Rank, 12);
+        Assert.Equal(11.0 / 18, ranked[1].Rank, 12);
+        Assert.Equal(1.0 / 18, ranked[3].Rank, 12);
+        // Folds that wrote no prior_loss: loss and own summary only, and then B and C tie (5/6 each; line order).
+        var old = CrossValidation.Ranked(scores.Select(s => s with { PriorLoss = null }).ToList());
+        Assert.Equal([2, 3], old.Take(2).Select(r => r.Line).ToArray());
+        Assert.Equal(5.0 / 6, old[0].Rank, 12);
+        // Scored on C planted as a swap: each signal's top 1 alone — loss and own summary pick B (the tie goes to the
+        // lower line), the gain picks C; the combined rank's precision@1 is 1.
+        var planted = PlantedEvaluation.Compute(4, [new PlantedError(3, "e3", "swap", "")], [], ranked, ["swap"]);
+        Assert.Equal(new Dictionary<string, double> { ["loss"] = 0, ["low_gain"] = 1, ["own_summary"] = 0 }, planted.ModelPrecisionBySignal);
+        Assert.Equal(1, planted.ModelPrecisionAtK!["1 (= planted)"]);
+    }
+
+    /// <summary>
     /// The folds through the real sweep runner with a stand-in for the trial process: every held-out example is
     /// scored once, by a fold whose training file does not hold it, and the ranking puts what the stand-in found
     /// improbable first.

@@ -28,7 +28,10 @@ public class TrialPredictionsTests
             Assert.Equal(Rouge.L(prediction, pairs[i].Summary).F1, lines[i].GetProperty("rouge_l").GetDouble(), 12);
             // A 2-step model over a 600-token vocabulary: each label costs about ln 600 = 6.4 nats per token.
             Assert.InRange(lines[i].GetProperty("loss").GetDouble(), 3, 10);
+            Assert.InRange(lines[i].GetProperty("prior_loss").GetDouble(), 3, 10);
         }
+        // The prior is the label without its source: a different prompt, so a different loss for every pair.
+        Assert.All(lines, l => Assert.NotEqual(l.GetProperty("loss").GetDouble(), l.GetProperty("prior_loss").GetDouble()));
         // The trial's dev loss is the token-weighted mean of these, so it lies between their extremes.
         var devLoss = JsonDocument.Parse(File.ReadAllText(result)).RootElement.GetProperty("metrics").GetProperty("dev_loss").GetDouble();
         Assert.InRange(devLoss, lines.Min(l => l.GetProperty("loss").GetDouble()) - 1e-9, lines.Max(l => l.GetProperty("loss").GetDouble()) + 1e-9);

@@ -12,8 +12,8 @@ namespace SharpTune.Audit.Model;
 /// other folds and writes, for each of its held-out examples, the mean loss per answer token and its own greedy
 /// summary (`sharptune trial --eval-predictions`). The folds are the trials of a sweep (<see cref="SweepRunner"/>):
 /// each in its own process, recorded in FOLDS/trials.jsonl, resumable, and runnable anywhere a sweep runs.
-/// Rank = mean of the loss percentile and the (1 − ROUGE-L) percentile, in [0, 1], 1 the most suspicious: a label
-/// the model finds improbable and would not have written.
+/// Ranked by <see cref="Ranked"/>: the label's loss, how little its source explains it (loss with the source left
+/// out minus loss with it) and how far the model's own summary is from it.
 /// </summary>
 public static class CrossValidation
 {
@@ -75,7 +75,7 @@ public static class CrossValidation
         var failed = records.FirstOrDefault(r => r.Status != TrialStatus.Finished);
         if (failed is not null) throw new SharpTuneException($"audit fold {FoldOf(plan, failed.Id)} failed: {failed.Error} (log: {Path.Combine(sweepDir, "trials", failed.Id, "trial.log")})");
         var byLine = train.Select((e, i) => (e, i)).ToDictionary(t => "L" + t.e.Line, t => t.i);
-        var raw = new List<(int Index, int Fold, double Loss, string Prediction, double RougeL)>();
+        var raw = new List<(int Index, int Fold, double Loss, double? Prior, string Prediction, double RougeL)>();
         for (int k = 0; k < plan.Trials.Count; k++)
         {
             var path = plan.Trials[k].Settings["eval_predictions"];
@@ -83,18 +83,51 @@ public static class CrossValidation
             {
                 var id = JsonlReader.RequireString(v, "id", path, line);
                 if (!byLine.TryGetValue(id, out int i)) throw new SharpTuneException($"{path}:{line}: id '{id}' is not a line of the audited data");
-                double loss = v.GetProperty("loss").ValueKind == JsonValueKind.Number ? v.GetProperty("loss").GetDouble() : double.PositiveInfinity;
-                raw.Add((i, k, loss, JsonlReader.RequireString(v, "prediction", path, line, allowEmpty: true), v.GetProperty("rouge_l").GetDouble()));
+                raw.Add((i, k, Number(v, "loss") ?? double.PositiveInfinity, Number(v, "prior_loss"),
+                    JsonlReader.RequireString(v, "prediction", path, line, allowEmpty: true), v.GetProperty("rouge_l").GetDouble()));
             }
         }
-        var lossPct = Percentiles(raw.Select(r => r.Loss).ToArray());
-        var rougePct = Percentiles(raw.Select(r => 1 - r.RougeL).ToArray());
-        return raw.Select((r, n) => new ModelScore(train[r.Index].Id, train[r.Index].Line, r.Fold, r.Loss, r.Prediction, r.RougeL, (lossPct[n] + rougePct[n]) / 2))
+        var scores = raw.Select(r => new ModelScore(train[r.Index].Id, train[r.Index].Line, r.Fold, r.Loss, r.Prediction, r.RougeL, 0) { PriorLoss = r.Prior }).ToList();
+        return Ranked(scores);
+    }
+
+    private static double? Number(JsonElement v, string name) =>
+        v.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : null;
+
+    /// <summary>The signals each ranks by, as "more suspicious = larger": label loss, low gain from the source, and disagreement of the model's own summary.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<ModelScore, double>> Signals = new Dictionary<string, Func<ModelScore, double>>
+    {
+        ["loss"] = s => s.Loss,
+        ["low_gain"] = s => s.Gain is double g ? -g : double.NaN,
+        ["own_summary"] = s => 1 - s.RougeL,
+    };
+
+    /// <summary>
+    /// Rank = mean of the signals' percentiles (a signal missing for an example counts 0.5 there; the gain needs folds
+    /// that wrote prior_loss and is left out when none did), so
+    /// a label ranks high when the model finds it improbable, its source does not explain it, and the model would not
+    /// have written it. Loss alone also ranks rare but right labels (new package names) high; the gain tells those
+    /// apart, since their source holds the rare words. Sorted, most suspicious first.
+    /// </summary>
+    public static List<ModelScore> Ranked(IReadOnlyList<ModelScore> scores)
+    {
+        var used = Signals.Values.Where(f => scores.Any(s => !double.IsNaN(f(s)))).Select(f => SignalPercentiles(scores, f)).ToList();
+        return scores.Select((s, n) => s with { Rank = used.Count == 0 ? 0.5 : used.Average(p => p[n]) })
             .OrderByDescending(s => s.Rank).ThenBy(s => s.Line).ToList();
     }
 
     // Trial k of the plan is fold k (the fold is not a train option, so it is not a setting).
     private static int FoldOf(SweepPlan plan, string trialId) => plan.Trials.ToList().FindIndex(t => t.Id(plan.Name) == trialId);
+
+    /// <summary>Percentiles of one signal over the scores (larger = more suspicious); an example without it gets 0.5.</summary>
+    public static double[] SignalPercentiles(IReadOnlyList<ModelScore> scores, Func<ModelScore, double> signal)
+    {
+        var present = Enumerable.Range(0, scores.Count).Where(i => !double.IsNaN(signal(scores[i]))).ToArray();
+        var pct = Enumerable.Repeat(0.5, scores.Count).ToArray();
+        var p = Percentiles(present.Select(i => signal(scores[i])).ToArray());
+        for (int n = 0; n < present.Length; n++) pct[present[n]] = p[n];
+        return pct;
+    }
 
     /// <summary>Each value's percentile in [0, 1] (0 the smallest, 1 the largest; ties share their mean rank).</summary>
     public static double[] Percentiles(double[] values)

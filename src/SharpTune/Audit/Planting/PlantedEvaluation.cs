@@ -16,6 +16,9 @@ public sealed record PlantedEvaluation(
     [property: JsonPropertyName("any_recall")] IReadOnlyDictionary<string, double> AnyRecall,
     [property: JsonPropertyName("model_precision_at_k")] IReadOnlyDictionary<string, double>? ModelPrecisionAtK)
 {
+    /// <summary>Precision at k = the planted count of each signal of the ranking on its own ("loss", "low_gain", "own_summary"), beside the combined rank's.</summary>
+    [JsonPropertyName("model_precision_by_signal")] public IReadOnlyDictionary<string, double>? ModelPrecisionBySignal { get; init; }
+
     public const string Original = "conflict-original";
 
     public static PlantedEvaluation Compute(int examples, IReadOnlyList<PlantedError> planted, IReadOnlyList<AuditEntry> entries,
@@ -48,6 +51,19 @@ public sealed record PlantedEvaluation(
             foreach (int k in new[] { 10, 25, 50, 100, truth }.Where(k => k > 0 && k <= ranked.Count).Distinct().Order())
                 atK[k == truth ? $"{k} (= planted)" : $"{k}"] = (double)ranked.Take(k).Count(l => kindOf.TryGetValue(l, out var pk) && pk != Original) / k;
         }
-        return new PlantedEvaluation(examples, counts, detectors, anyRecall, atK);
+        Dictionary<string, double>? bySignal = null;
+        int plantedTruth = planted.Count(p => p.Kind != Original);
+        if (model is { Count: > 0 } && plantedTruth > 0 && plantedTruth <= model.Count)
+        {
+            bySignal = new Dictionary<string, double>();
+            foreach (var (name, f) in Model.CrossValidation.Signals)
+            {
+                if (model.All(m => double.IsNaN(f(m)))) continue;
+                var pct = Model.CrossValidation.SignalPercentiles(model, f);
+                var top = Enumerable.Range(0, model.Count).OrderByDescending(i => pct[i]).ThenBy(i => model[i].Line).Take(plantedTruth).Select(i => model[i].Line);
+                bySignal[name] = (double)top.Count(l => kindOf.TryGetValue(l, out var pk) && pk != Original) / plantedTruth;
+            }
+        }
+        return new PlantedEvaluation(examples, counts, detectors, anyRecall, atK) { ModelPrecisionBySignal = bySignal };
     }
 }

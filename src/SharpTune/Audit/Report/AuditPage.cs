@@ -87,6 +87,8 @@ public static class AuditPage
         h.Append("</tr>\n</tbody></table>\n");
         if (p.ModelPrecisionAtK is { } atK)
             h.Append("<p id=\"precision-at-k\">Model ranking, precision@k: ").Append(E(string.Join(" · ", atK.Select(kv => $"@{kv.Key}: {kv.Value:0.00}")))).Append("</p>\n");
+        if (p.ModelPrecisionBySignal is { } bySignal)
+            h.Append("<p id=\"precision-by-signal\">Each signal alone, precision@planted: ").Append(E(string.Join(" · ", bySignal.Select(kv => $"{kv.Key}: {kv.Value:0.00}")))).Append("</p>\n");
         h.Append("</section>\n");
     }
 
