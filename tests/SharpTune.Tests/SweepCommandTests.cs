@@ -41,5 +41,19 @@ public class SweepCommandTests
         (code, output, err) = CliRunner.Run([.. args, "--resume"]);
         Assert.True(code == 0, output + err);
         Assert.Equal(before, File.ReadAllText(log)); // the finished trial was not started again
+
+        // A sweep killed while a trial was starting (its record says running, its run folder exists, no checkpoint
+        // was written yet — what a machine lost mid-trial leaves once the record is restored): resume starts that trial
+        // afresh instead of failing it for want of a checkpoint.
+        var runDir = Path.Combine(outDir, "trials", ok.Id, "run");
+        Directory.Delete(runDir, recursive: true);
+        Directory.CreateDirectory(runDir);
+        File.WriteAllText(Path.Combine(runDir, "train.log"), "step 1 ...\n");
+        TrialsFile.Write(outDir, TrialsFile.Read(outDir).Select(t => t.Id == ok.Id ? t with { Status = TrialStatus.Running, Metrics = null } : t));
+        (code, output, err) = CliRunner.Run([.. args, "--resume"]);
+        Assert.True(code == 0, output + err);
+        var again = TrialsFile.Read(outDir).Single(t => t.Id == ok.Id);
+        Assert.True(again.Status == TrialStatus.Finished, again.Error);
+        Assert.True(File.Exists(Path.Combine(runDir, "adapter_model.safetensors")));
     }
 }

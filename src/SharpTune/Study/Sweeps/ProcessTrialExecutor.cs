@@ -14,6 +14,12 @@ public sealed class ProcessTrialExecutor(string? cliDll = null) : ITrialExecutor
 {
     private readonly string _cli = cliDll ?? Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll");
 
+    private static bool NothingToResume(string runDir)
+    {
+        try { return Training.Checkpoint.Find(runDir) is null; }
+        catch (IO.SharpTuneException) { return false; }
+    }
+
     public TrialExecution Run(string sweep, TrialSpec trial, IReadOnlyDictionary<string, string> eval, string trialDir, bool resume, CancellationToken cancel)
     {
         Directory.CreateDirectory(trialDir);
@@ -26,7 +32,14 @@ public sealed class ProcessTrialExecutor(string? cliDll = null) : ITrialExecutor
         foreach (var (k, v) in eval) { psi.ArgumentList.Add("--eval-" + k.Replace('_', '-')); psi.ArgumentList.Add(v); }
         psi.ArgumentList.Add("--out"); psi.ArgumentList.Add(Path.Combine(trialDir, "run"));
         psi.ArgumentList.Add("--result"); psi.ArgumentList.Add(result);
-        if (resume && Directory.Exists(Path.Combine(trialDir, "run"))) psi.ArgumentList.Add("--resume");
+        var runDir = Path.Combine(trialDir, "run");
+        if (resume && Directory.Exists(runDir))
+        {
+            // Killed before its first checkpoint: nothing to continue, so the trial starts again in a fresh folder
+            // (a damaged checkpoint still goes to `trial --resume`, which names the problem).
+            if (NothingToResume(runDir)) Directory.Delete(runDir, recursive: true);
+            else psi.ArgumentList.Add("--resume");
+        }
         psi.Environment["NO_COLOR"] = "1";
 
         using var log = new StreamWriter(Path.Combine(trialDir, "trial.log"), append: true) { AutoFlush = true };
