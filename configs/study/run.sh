@@ -12,7 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/study}"
 lane="${2:-all}"
 mkdir -p "$out"
-sweep() { ./sharptune sweep "configs/study/$1.yaml" --out "$out/$1" --store "$out/study.db" --resume "${@:2}"; }
+# --retry-failed: a failed study trial is the machine's failure (killed, lost); the plan itself was checked by --dry-run.
+sweep() { ./sharptune sweep "configs/study/$1.yaml" --out "$out/$1" --store "$out/study.db" --resume --retry-failed "${@:2}"; }
 short() {
   for seed in 1 2 3; do sweep ranks --only "seed=$seed"; sweep noise --only "seed=$seed"; done
 }

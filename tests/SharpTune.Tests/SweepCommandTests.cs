@@ -41,6 +41,14 @@ public class SweepCommandTests
         (code, output, err) = CliRunner.Run([.. args, "--resume"]);
         Assert.True(code == 0, output + err);
         Assert.Equal(before, File.ReadAllText(log)); // the finished trial was not started again
+        var badLog = Path.Combine(outDir, "trials", bad.Id, "trial.log");
+        int Starts() => File.ReadLines(badLog).Count(l => l.StartsWith("# "));
+        Assert.Equal(1, Starts()); // --resume alone leaves the failed trial failed
+        (code, output, err) = CliRunner.Run([.. args, "--resume", "--retry-failed"]);
+        Assert.True(code == 0, output + err);
+        Assert.Equal(2, Starts()); // run again (and failed again: rank 0 is refused every time)
+        Assert.Equal(before, File.ReadAllText(log));
+        Assert.Equal(TrialStatus.Failed, TrialsFile.Read(outDir).Single(t => t.Id == bad.Id).Status);
 
         // A sweep killed while a trial was starting (its record says running, its run folder exists, no checkpoint
         // was written yet — what a machine lost mid-trial leaves once the record is restored): resume starts that trial

@@ -34,6 +34,9 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         [CommandOption("--only <NAME=V1,V2>")] [Description("Run only the trials with one of these values (repeatable; all must match), e.g. --only seed=1; the rest stay pending for a later --resume.")]
         public string[] Only { get; set; } = [];
 
+        [CommandOption("--retry-failed")] [Description("With --resume: run the trials recorded as failed again too (a failure of the machine, not of the trial's settings); finished trials still never run twice.")]
+        public bool RetryFailed { get; set; }
+
         [CommandOption("--dry-run")] [Description("Print the trials (ids and the settings that vary) and stop; nothing is written.")]
         public bool DryRun { get; set; }
         [CommandOption("--store <FILE|URI>")] [Description("Experiment store: an SQLite file, or postgresql://USER@HOST:PORT/DB (needed by --executor slurm|k8s). Default: $SHARPTUNE_STORE, else runs/sharptune.db.")]
@@ -59,13 +62,14 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public string Image { get; set; } = "sharptune:latest";
 
         // The sweep's own options; every other option with a non-default value is a base setting of every trial.
-        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run", "only",
+        internal static readonly HashSet<string> OwnOptions = ["out", "resume", "force", "config", "grid", "seeds", "name", "eval_limit", "eval_injection_limit", "store", "result", "dry_run", "only", "retry_failed",
             "executor", "partition", "max_parallel", "slurm_opt", "detach", "lease", "retries", "image"];
 
         public override Spectre.Console.ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? Spectre.Console.ValidationResult.Error("--out DIR is required (the sweep folder)")
             : File is null && Grid.Length == 0 && Seeds is null ? Spectre.Console.ValidationResult.Error("give a sweep file, or --grid NAME=V1,V2 / --seeds N")
             : Executor == "local" && (Partition is not null || SlurmOpt.Length > 0 || Detach) ? Spectre.Console.ValidationResult.Error("--partition, --slurm-opt and --detach need --executor slurm")
+            : RetryFailed && (!Resume || Executor != "local") ? Spectre.Console.ValidationResult.Error("--retry-failed needs --resume and the local executor (a cluster sweep resubmits its dead tasks by --retries)")
             : Spectre.Console.ValidationResult.Success();
     }
 
@@ -115,7 +119,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
                     _ => $"failed: {t.Error}",
                 };
                 Console.WriteLine($"[{p.Done}/{p.Total}] {t.Id} {string.Join(' ', t.Settings.Where(kv => Varying(plan).Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}"))}: {what}");
-            }, stop.Token, only);
+            }, stop.Token, only, s.RetryFailed);
             Console.WriteLine($"{records.Count(r => r.Status == TrialStatus.Finished)} finished, {records.Count(r => r.Status == TrialStatus.Failed)} failed; {TrialsFile.PathIn(s.Out)}");
             return 0;
         }

@@ -8,6 +8,7 @@ namespace SharpTune.Study.Sweeps;
 /// SWEEP/trials.jsonl and in the experiment store as it goes: pending → running → finished | failed. A failed trial
 /// is recorded with its error and the sweep goes on. With <c>resume</c> a killed sweep keeps every finished (and
 /// failed) trial and continues the one that was running from its checkpoint; a finished trial never runs twice.
+/// <c>retryFailed</c> runs the failed trials again (a failure that was the machine's, not the trial's).
 /// <c>only</c> runs just the trials it selects this time (e.g. seed 1 of every point first, so a study cut short
 /// still has every axis); the others stay pending in trials.jsonl for a later run.
 /// </summary>
@@ -16,7 +17,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
     public sealed record Progress(int Done, int Total, TrialRecord Trial);
 
     public IReadOnlyList<TrialRecord> Run(SweepPlan plan, string outDir, bool resume, Action<Progress>? progress = null, CancellationToken cancel = default,
-                                        Func<TrialSpec, bool>? only = null)
+                                        Func<TrialSpec, bool>? only = null, bool retryFailed = false)
     {
         var existing = new Dictionary<string, TrialRecord>();
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
@@ -41,10 +42,13 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
 
         for (int i = 0; i < records.Count; i++)
         {
-            if (records[i].Status is TrialStatus.Finished or TrialStatus.Failed) continue;
+            bool retry = records[i].Status == TrialStatus.Failed;
+            if (records[i].Status == TrialStatus.Finished || (retry && !retryFailed)) continue;
             if (only is not null && !only(plan.Trials[i])) continue;
             cancel.ThrowIfCancellationRequested();
             bool wasRunning = records[i].Status == TrialStatus.Running;
+            // A failed trial run again starts from nothing: whatever its failed attempt left is not a result.
+            if (retry && Directory.Exists(Path.Combine(outDir, "trials", records[i].Id, "run"))) Directory.Delete(Path.Combine(outDir, "trials", records[i].Id, "run"), recursive: true);
             records[i] = records[i] with { Status = TrialStatus.Running, StartedAt = records[i].StartedAt ?? DateTimeOffset.UtcNow, Error = null };
             Save(outDir, records, records[i]);
             progress?.Invoke(new Progress(i, records.Count, records[i]));
