@@ -36,6 +36,9 @@ public sealed class DataAuditCommand : Command<DataAuditCommand.Settings>
         public int BatchSize { get; set; } = 8;
         [CommandOption("--lr <LR>")] [Description("Fold training learning rate (> 0; default: LoRA's own).")] [ValidRange(0, MinOpen = true)]
         public double? Lr { get; set; }
+        [CommandOption("--rank-by <SIGNAL>")] [Description("What orders the held-out labels with --model: gain (how little the source lowers the label's loss; the default, best measured), loss, own-summary (1 − ROUGE-L of the fold model's own summary) or combined (their mean percentile). With --resume the folds are not run again.")]
+        [DefaultValue(CrossValidation.DefaultRankBy)] [OneOf("gain", "loss", "own-summary", "combined")]
+        public string RankBy { get; set; } = CrossValidation.DefaultRankBy;
         [CommandOption("--seed <N>")] [Description("Seed of the fold split and the fold training (≥ 0).")] [DefaultValue(0)] [ValidRange(0)]
         public int Seed { get; set; }
         [CommandOption("--template <TEXT>")] [Description("Prompt template of the pairs (its answer marker is what a format injection imitates; passed to the fold training).")]
@@ -86,7 +89,7 @@ public sealed class DataAuditCommand : Command<DataAuditCommand.Settings>
             },
             Model = s.Model is null ? null : new CrossValidationOptions
             {
-                Model = s.Model, Folds = s.Folds, MaxSteps = s.MaxSteps, Rank = s.Rank, BatchSize = s.BatchSize, Seed = s.Seed, Train = train,
+                Model = s.Model, Folds = s.Folds, MaxSteps = s.MaxSteps, Rank = s.Rank, BatchSize = s.BatchSize, Seed = s.Seed, Train = train, RankBy = s.RankBy,
             },
         };
         AuditRunner.CheckPaths(request);

@@ -29,8 +29,11 @@ public sealed class TextGenerator(ILanguageModel model, Func<IReadOnlyList<int>,
         // Decoding never differentiates: without this every step records an autograd graph over the weights.
         using var noGrad = no_grad();
         using var cache = options.UseCache ? model.NewCache(batch) : null;
+        // One row, one token per step: the decode steps run in the matrix-vector kernel's scope (CpuGemv says why).
+        using var decoding = new DecodingScope();
         for (int step = 0; step < options.MaxNewTokens && reasons.Any(r => r is null); step++)
         {
+            if (step == 1 && batch == 1 && cache is not null) decoding.Enter();
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             // Row i is left-padded by promptMax - prompt length; later tokens are aligned.

@@ -101,6 +101,9 @@ public class AuditPipelineTests
         Assert.Equal(8.0 / 9, ranked[0].Rank, 12);
         Assert.Equal(11.0 / 18, ranked[1].Rank, 12);
         Assert.Equal(1.0 / 18, ranked[3].Rank, 12);
+        // The default order, by the gain alone: C, D, then A and B (tied at 1/6, line order).
+        Assert.Equal([3, 4, 1, 2], CrossValidation.Ranked(scores, "gain").Select(r => r.Line).ToArray());
+        Assert.Equal([2, 3, 4, 1], CrossValidation.Ranked(scores, "loss").Select(r => r.Line).ToArray());
         // Folds that wrote no prior_loss: loss and own summary only, and then B and C tie (5/6 each; line order).
         var old = CrossValidation.Ranked(scores.Select(s => s with { PriorLoss = null }).ToList());
         Assert.Equal([2, 3], old.Take(2).Select(r => r.Line).ToArray());

@@ -13,5 +13,7 @@ public sealed record CrossValidationOptions
     public int Rank { get; init; } = 8;
     public int BatchSize { get; init; } = 8;
     public int Seed { get; init; }
+    /// <summary>What orders the held-out labels: "gain" (default), "loss", "own-summary" or "combined" (see <see cref="CrossValidation.Ranked"/>).</summary>
+    public string RankBy { get; init; } = CrossValidation.DefaultRankBy;
     public IReadOnlyDictionary<string, string> Train { get; init; } = new Dictionary<string, string>();
 }
