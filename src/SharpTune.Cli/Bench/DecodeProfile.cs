@@ -12,6 +12,9 @@ namespace SharpTune.Cli.Bench;
 /// with a clock around each piece. CPU kernels run synchronously, so the clock sees each piece's whole cost,
 /// its fixed per-call overhead included. Each piece also shows the weight bytes it reads and the rate that
 /// implies, which separates memory-bound matmuls from overhead-bound small ops.
+/// Steps alternate between decoding as <see cref="Generation.TextGenerator"/> does (inside <see cref="CpuGemv.Decoding"/>:
+/// the hand-written matrix-vector products, torch on one thread) and plain torch on all its threads, so both columns
+/// share the machine's load of the moment. Fused q/k/v and gate/up projections are used in both.
 /// </summary>
 public static class DecodeProfile
 {
@@ -19,8 +22,6 @@ public static class DecodeProfile
     {
         if (model is not LlamaForCausalLM llama) throw new SharpTuneException("--profile: the decode profile covers Llama/Qwen2 models");
         var c = model.Config;
-        // Steps alternate between the fused projections (what inference runs) and the separate ones (what it ran
-        // before), so both columns share the machine's load of the moment.
         var fusedTimes = new Dictionary<string, double>();
         var separateTimes = new Dictionary<string, double>();
         var times = fusedTimes;
@@ -55,8 +56,9 @@ public static class DecodeProfile
         for (int step = 0; step < 2 * steps + warm; step++)
         {
             if (step == warm) { fusedTimes.Clear(); separateTimes.Clear(); order.Clear(); wholeFused = wholeSeparate = 0; }
-            bool fuse = step % 2 == 0;
+            bool fuse = step % 2 == 0; // "fused" column: the kernel's decode scope; the other: torch alone
             times = fuse ? fusedTimes : separateTimes;
+            using var decoding = fuse ? CpuGemv.Decoding() : null;
             var stepClock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             long past = cache.Length;
@@ -74,7 +76,7 @@ public static class DecodeProfile
                 var attn = layer.self_attn;
                 Tensor x = null!, q = null!, k = null!, v = null!, a = null!, g = null!, u = null!;
                 Time("RMS norms", () => x = layer.input_layernorm.forward(h));
-                bool fused = fuse && attn.Fused;
+                bool fused = attn.Fused;
                 Tensor qkv = null!;
                 Time("q/k/v projection", () =>
                 {
@@ -102,7 +104,7 @@ public static class DecodeProfile
                 Time("RMS norms", () => x = layer.post_attention_layernorm.forward(h));
                 Time("gate/up projection", () =>
                 {
-                    if (fuse && layer.mlp.Fused) { var p = layer.mlp.Projections(x); (g, u) = (p[0], p[1]); }
+                    if (layer.mlp.Fused) { var p = layer.mlp.Projections(x); (g, u) = (p[0], p[1]); }
                     else (g, u) = (layer.mlp.gate_proj.forward(x), layer.mlp.up_proj.forward(x));
                 });
                 Time("activation × up", () => g = layer.mlp.Activate(g) * u);
@@ -111,13 +113,13 @@ public static class DecodeProfile
             }
             Tensor logits = null!;
             Time("RMS norms", () => h = llama.model.norm.forward(h));
-            Time("output head", () => logits = nn.functional.linear(h, model.OutputWeight));
+            Time("output head", () => logits = CpuGemv.TryLinear(h, model.OutputWeight, null) ?? nn.functional.linear(h, model.OutputWeight));
             Time("argmax to host", () => next = logits[0, -1].argmax().item<long>());
             if (fuse) wholeFused += stepClock.Elapsed.TotalSeconds; else wholeSeparate += stepClock.Elapsed.TotalSeconds;
         }
         double total = fusedTimes.Values.Sum();
         var table = new Table().AddColumn("piece of a decode step").AddColumn("ms/token").AddColumn("share").AddColumn("weights read").AddColumn("rate")
-            .AddColumn("unfused ms/token").AddColumn("fused / unfused");
+            .AddColumn("torch alone ms/token").AddColumn("with kernel / torch");
         foreach (var name in order.OrderByDescending(n => fusedTimes[n]))
         {
             double ms = fusedTimes[name] / steps * 1e3, separate = separateTimes[name] / steps * 1e3;
@@ -131,7 +133,7 @@ public static class DecodeProfile
             $"{wholeSeparate / steps * 1e3:F2}", $"{wholeFused / wholeSeparate:F2}x");
         table.AddRow("bandwidth limit", $"{bytes.Values.Sum() / (bandwidthGBps * 1e9) * 1e3:F2}", "", "", $"{bandwidthGBps:F1} GB/s measured", "", "");
         Output.Current().Write(table);
-        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} fused and {steps} unfused decode steps (alternating) after a {promptTokens}-token prompt, {get_num_threads()} threads; fusable: q/k/v {layers[0].self_attn.Fused}, gate/up {layers[0].mlp.Fused}");
+        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} decode steps with the CpuGemv kernel (torch on 1 thread) and {steps} with torch alone, alternating, after a {promptTokens}-token prompt, {get_num_threads()} threads (kernel: {GemvWorkers.For(Math.Clamp(get_num_threads(), 1, Environment.ProcessorCount)).Parts}); fusable: q/k/v {layers[0].self_attn.Fused}, gate/up {layers[0].mlp.Fused}");
         return 0;
     }
 }

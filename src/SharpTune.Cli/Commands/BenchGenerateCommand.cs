@@ -54,7 +54,7 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         [CommandOption("--rounds <N>")] [Description("With --vs-llamacpp: alternating rounds (SharpTune, llama.cpp), each one timed generation; in [[1, 1000]]).")] [DefaultValue(5)] [ValidRange(1, 1000)]
         public int Rounds { get; set; } = 5;
 
-        [CommandOption("--profile")] [Description("Instead of timing whole generations, time each piece of a decode step (Llama/Qwen2; --new-tokens steps) beside the read-bandwidth limit.")]
+        [CommandOption("--profile")] [Description("Instead of timing whole generations, time each piece of a decode step (Llama/Qwen2; --new-tokens steps each way), alternating steps with the CpuGemv decode kernel and with torch alone, beside the read-bandwidth limit.")]
         public bool Profile { get; set; }
 
         public override Spectre.Console.ValidationResult Validate() =>
