@@ -5,8 +5,9 @@ using static System.Net.WebUtility;
 namespace SharpTune.Study.Report;
 
 /// <summary>
-/// The little Markdown the recommendation uses — headings, paragraphs, "- " lists, **bold**, `code` — rendered to
-/// HTML. Text is escaped first, so nothing in it can become markup or script.
+/// The little Markdown the recommendation uses — headings, paragraphs, "- " lists, **bold**, `code`, and ``` fenced
+/// blocks (kept verbatim in a &lt;pre&gt;: publish.sh fences the recommendation's plain text) — rendered to HTML. Text is
+/// escaped first, so nothing in it can become markup or script.
 /// </summary>
 public static partial class MiniMarkdown
 {
@@ -20,8 +21,16 @@ public static partial class MiniMarkdown
             if (paragraph.Count > 0) { html.Append("<p>").Append(string.Join(" ", paragraph.Select(Inline))).Append("</p>\n"); paragraph.Clear(); }
         }
         void CloseList() { if (inList) { html.Append("</ul>\n"); inList = false; } }
+        StringBuilder? fenced = null;
         foreach (var raw in markdown.Replace("\r\n", "\n").Split('\n'))
         {
+            if (raw.TrimStart().StartsWith("```"))
+            {
+                if (fenced is null) { Flush(); CloseList(); fenced = new StringBuilder(); }
+                else { html.Append("<pre>").Append(HtmlEncode(fenced.ToString().TrimEnd('\n'))).Append("</pre>\n"); fenced = null; }
+                continue;
+            }
+            if (fenced is not null) { fenced.Append(raw).Append('\n'); continue; }
             var line = raw.TrimEnd();
             if (line.Length == 0) { Flush(); CloseList(); continue; }
             var h = Heading().Match(line);
@@ -44,6 +53,7 @@ public static partial class MiniMarkdown
             }
         }
         Flush(); CloseList();
+        if (fenced is not null) html.Append("<pre>").Append(HtmlEncode(fenced.ToString().TrimEnd('\n'))).Append("</pre>\n"); // an unclosed fence runs to the end
         return html.ToString();
     }
 
