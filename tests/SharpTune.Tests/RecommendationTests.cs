@@ -186,6 +186,31 @@ public class RecommendationTests
         Assert.Contains("sweep LoRA rank", r.NextStep);
     }
 
+    /// <summary>
+    /// The study's own data-size sweep couples the step settings to the size (configs/study/data-sizes.yaml: one epoch
+    /// each, so max_steps, warmup and eval_every grow with the data): those points still form one curve. The study's
+    /// first publication said "no data-size curve" because `warmup` was not among the coupled names.
+    /// </summary>
+    [Fact]
+    public void An_equal_epoch_sweep_with_coupled_warmup_and_steps_still_forms_the_data_size_curve()
+    {
+        var trials = Sweep(DataCurve.Select(p => Lora(8, p.Data, p.RougeL)).ToArray()).Select(t =>
+        {
+            int n = int.Parse(t.Settings["train_examples"], CultureInfo.InvariantCulture);
+            var settings = new Dictionary<string, string>(t.Settings)
+            {
+                ["max_steps"] = (n / 8).ToString(CultureInfo.InvariantCulture), ["warmup"] = Math.Min(100, n / 80).ToString(CultureInfo.InvariantCulture),
+                ["eval_every"] = Math.Max(25, n / 80).ToString(CultureInfo.InvariantCulture),
+            };
+            return t with { Settings = settings };
+        }).ToList();
+        var r = Recommender.Recommend(trials);
+        var plateau = Assert.Single(r.Plateaus);
+        Assert.Equal("train_examples", plateau.Axis);
+        Assert.Equal([1000, 2000, 5000, 10000, 20000, 50000], plateau.Points.Select(p => p.X));
+        Assert.Equal(10000, r.PlateauTrainExamples);
+    }
+
     [Fact]
     public void DataCurveStillRisingIsNotAPlateauAndTheNextStepIsMoreData()
     {

@@ -46,7 +46,7 @@ public static class Recommender
         statement.
 
         **c. Plateaus.** LoRA candidates that differ only in rank form a rank curve; those that differ only in data size
-        (`train_examples`, or `limit`) form a data-size curve (step-count settings — max_steps, warmup_steps, eval_every,
+        (`train_examples`, or `limit`) form a data-size curve (step-count settings — max_steps, warmup, eval_every,
         save_every, log_every — may vary with the size, as in equal-epoch sweeps). The plateau is the smallest swept value
         x_i after which no larger x_j gains a material amount: mean(x_j) − mean(x_i) < max(SE(x_i), SE(x_j), 1% of
         mean(x_i)), i.e. the gain is within the seed noise or below 1% relative. When only the last point qualifies,
@@ -83,7 +83,7 @@ public static class Recommender
         """;
 
     /// <summary>Settings allowed to vary with the data size inside one data-size curve (equal-epoch sweeps couple them).</summary>
-    private static readonly string[] StepKeys = ["max_steps", "warmup_steps", "eval_every", "save_every", "log_every"];
+    private static readonly string[] StepKeys = ["max_steps", "warmup", "warmup_steps", "eval_every", "save_every", "log_every"];
 
     private const double Tie = 1e-9;
 
