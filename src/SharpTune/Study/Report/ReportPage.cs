@@ -184,6 +184,7 @@ public static class ReportPage
         .counts { font-size: 1.1em; } .note, .placeholder { color: #57606a; } .placeholder { font-style: italic; }
         #recommendation { background: #f0f7ff; border: 1px solid #b6d4fe; border-radius: 6px; padding: .2em 1em 1em; margin-top: 1.2em; }
         #recommendation h2 { border: 0; }
+        #recommendation pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85em; }
         .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 1.2em; }
         figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: .5em; background: #fff; }
         figure img { width: 100%; height: auto; display: block; } figcaption { font-size: .9em; color: #424a53; margin-top: .3em; }
