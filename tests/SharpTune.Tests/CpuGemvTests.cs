@@ -30,7 +30,7 @@ public sealed class CpuGemvTests
         float[]? first = null;
         foreach (int parts in new[] { 1, 2, 3 })
         {
-            var y = CpuGemv.TryLinear(x, w, b, new GemvWorkers(parts));
+            var y = CpuGemv.TryLinear(x, w, b, GemvWorkers.For(parts));
             Assert.NotNull(y);
             Assert.Equal(reference.shape, y!.shape);
             var diff = (y - reference).abs().max().item<float>();
@@ -47,7 +47,7 @@ public sealed class CpuGemvTests
         using var scope = NewDisposeScope();
         var w = randn(256, 192);
         var x = randn(1, 192);
-        var pool = new GemvWorkers(2);
+        var pool = GemvWorkers.For(2);
         Assert.Null(CpuGemv.TryLinear(x, w, null, pool)); // autograd on: training never sees the kernel
         using var _ = no_grad();
         Assert.NotNull(CpuGemv.TryLinear(x, w, null, pool));

@@ -22,9 +22,9 @@ public static class DecodeProfile
     {
         if (model is not LlamaForCausalLM llama) throw new SharpTuneException("--profile: the decode profile covers Llama/Qwen2 models");
         var c = model.Config;
-        var fusedTimes = new Dictionary<string, double>();
-        var separateTimes = new Dictionary<string, double>();
-        var times = fusedTimes;
+        var kernelTimes = new Dictionary<string, double>();
+        var torchTimes = new Dictionary<string, double>();
+        var times = kernelTimes;
         var bytes = new Dictionary<string, long>();
         var order = new List<string>();
         void Time(string name, Action body)
@@ -51,14 +51,14 @@ public static class DecodeProfile
         using (var scope = NewDisposeScope())
             next = model.Forward(tensor(prompt, device: model.Device).unsqueeze(0), cache: cache, lastOnly: true)[0, -1].argmax().item<long>();
 
-        double wholeFused = 0, wholeSeparate = 0;
+        double wholeKernel = 0, wholeTorch = 0;
         int warm = 2;
         for (int step = 0; step < 2 * steps + warm; step++)
         {
-            if (step == warm) { fusedTimes.Clear(); separateTimes.Clear(); order.Clear(); wholeFused = wholeSeparate = 0; }
-            bool fuse = step % 2 == 0; // "fused" column: the kernel's decode scope; the other: torch alone
-            times = fuse ? fusedTimes : separateTimes;
-            using var decoding = fuse ? CpuGemv.Decoding() : null;
+            if (step == warm) { kernelTimes.Clear(); torchTimes.Clear(); order.Clear(); wholeKernel = wholeTorch = 0; }
+            bool withKernel = step % 2 == 0;
+            times = withKernel ? kernelTimes : torchTimes;
+            using var decoding = withKernel ? CpuGemv.Decoding() : null;
             var stepClock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             long past = cache.Length;
@@ -113,27 +113,27 @@ public static class DecodeProfile
             }
             Tensor logits = null!;
             Time("RMS norms", () => h = llama.model.norm.forward(h));
-            Time("output head", () => logits = CpuGemv.TryLinear(h, model.OutputWeight, null) ?? nn.functional.linear(h, model.OutputWeight));
+            Time("output head", () => logits = CpuGemv.Linear(h, model.OutputWeight, null));
             Time("argmax to host", () => next = logits[0, -1].argmax().item<long>());
-            if (fuse) wholeFused += stepClock.Elapsed.TotalSeconds; else wholeSeparate += stepClock.Elapsed.TotalSeconds;
+            if (withKernel) wholeKernel += stepClock.Elapsed.TotalSeconds; else wholeTorch += stepClock.Elapsed.TotalSeconds;
         }
-        double total = fusedTimes.Values.Sum();
+        double total = kernelTimes.Values.Sum();
         var table = new Table().AddColumn("piece of a decode step").AddColumn("ms/token").AddColumn("share").AddColumn("weights read").AddColumn("rate")
             .AddColumn("torch alone ms/token").AddColumn("with kernel / torch");
-        foreach (var name in order.OrderByDescending(n => fusedTimes[n]))
+        foreach (var name in order.OrderByDescending(n => kernelTimes[n]))
         {
-            double ms = fusedTimes[name] / steps * 1e3, separate = separateTimes[name] / steps * 1e3;
-            string rate = bytes.TryGetValue(name, out var b) ? $"{b / (fusedTimes[name] / steps) / 1e9:F1} GB/s" : "";
-            table.AddRow(name, $"{ms:F2}", $"{fusedTimes[name] / total:P0}", bytes.TryGetValue(name, out var b2) ? $"{b2 / 1e6:F0} MB" : "", rate,
-                $"{separate:F2}", $"{ms / separate:F2}x");
+            double ms = kernelTimes[name] / steps * 1e3, torchMs = torchTimes[name] / steps * 1e3;
+            string rate = bytes.TryGetValue(name, out var b) ? $"{b / (kernelTimes[name] / steps) / 1e9:F1} GB/s" : "";
+            table.AddRow(name, $"{ms:F2}", $"{kernelTimes[name] / total:P0}", bytes.TryGetValue(name, out var b2) ? $"{b2 / 1e6:F0} MB" : "", rate,
+                $"{torchMs:F2}", $"{ms / torchMs:F2}x");
         }
         table.AddRow("sum of pieces", $"{total / steps * 1e3:F2}", "100 %", $"{bytes.Values.Sum() / 1e6:F0} MB", $"{bytes.Values.Sum() / (total / steps) / 1e9:F1} GB/s",
-            $"{separateTimes.Values.Sum() / steps * 1e3:F2}", $"{total / separateTimes.Values.Sum():F2}x");
-        table.AddRow("whole step (clock around it)", $"{wholeFused / steps * 1e3:F2}", "", "", $"{1 / (wholeFused / steps):F1} tokens/s",
-            $"{wholeSeparate / steps * 1e3:F2}", $"{wholeFused / wholeSeparate:F2}x");
+            $"{torchTimes.Values.Sum() / steps * 1e3:F2}", $"{total / torchTimes.Values.Sum():F2}x");
+        table.AddRow("whole step (clock around it)", $"{wholeKernel / steps * 1e3:F2}", "", "", $"{1 / (wholeKernel / steps):F1} tokens/s",
+            $"{wholeTorch / steps * 1e3:F2}", $"{wholeKernel / wholeTorch:F2}x");
         table.AddRow("bandwidth limit", $"{bytes.Values.Sum() / (bandwidthGBps * 1e9) * 1e3:F2}", "", "", $"{bandwidthGBps:F1} GB/s measured", "", "");
         Output.Current().Write(table);
-        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} decode steps with the CpuGemv kernel (torch on 1 thread) and {steps} with torch alone, alternating, after a {promptTokens}-token prompt, {get_num_threads()} threads (kernel: {GemvWorkers.For(Math.Clamp(get_num_threads(), 1, Environment.ProcessorCount)).Parts}); fusable: q/k/v {layers[0].self_attn.Fused}, gate/up {layers[0].mlp.Fused}");
+        Console.WriteLine($"{c.ModelType}, {model.ParameterCount() / 1e6:F1}M params, batch 1, {steps} decode steps with the CpuGemv kernel (torch on 1 thread) and {steps} with torch alone, alternating, after a {promptTokens}-token prompt, {get_num_threads()} threads (kernel: {GemvWorkers.ForThreads(get_num_threads()).Parts}); fusable: q/k/v {layers[0].self_attn.Fused}, gate/up {layers[0].mlp.Fused}");
         return 0;
     }
 }

@@ -86,7 +86,7 @@ public abstract class CausalLM : nn.Module, Generation.ILanguageModel
     {
         var hidden = ForwardHidden(inputIds, inputsEmbeds, attentionMask, positionIds, cache, sequenceIds);
         if (lastOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
-        return CpuGemv.TryLinear(hidden, OutputWeight, null) ?? nn.functional.linear(hidden, OutputWeight);
+        return CpuGemv.Linear(hidden, OutputWeight, null);
     }
 
     // As HF generate: position = number of real tokens before this one; padded slots get 1 (they are masked).

@@ -35,7 +35,7 @@ public static class CpuGemv
     {
         if (!Enabled || _scope is not null) return NoScope.Instance;
         int threads = get_num_threads();
-        _scope = GemvWorkers.For(Math.Clamp(threads, 1, Environment.ProcessorCount));
+        _scope = GemvWorkers.ForThreads(threads);
         set_num_threads(1);
         return new DecodeScope(threads);
     }
@@ -65,6 +65,9 @@ public static class CpuGemv
 
     // Below this many multiply-adds the product is cheap either way and torch's call is as good.
     private const long MinWork = 1 << 15;
+
+    /// <summary>x·Wᵀ + b ([out, in] weight): the kernel where it applies, torch's linear everywhere else.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => TryLinear(x, weight, bias) ?? nn.functional.linear(x, weight, bias);
 
     /// <summary>x·Wᵀ + b when the kernel applies (see the type), else null: the caller runs torch's linear.</summary>
     /// <param name="x">[..., in] holding one row.</param>

@@ -64,7 +64,7 @@ public sealed class FusedProjection : IDisposable
     public Tensor[] Forward(Tensor x) => Joined(x).split(_sizes, -1);
 
     /// <summary>The parts' outputs side by side in one tensor [.., Σ out], in the order of <see cref="Parts"/>.</summary>
-    public Tensor Joined(Tensor x) => CpuGemv.TryLinear(x, _weight, _bias) ?? nn.functional.linear(x, _weight, _bias);
+    public Tensor Joined(Tensor x) => CpuGemv.Linear(x, _weight, _bias);
 
     public void Dispose()
     {

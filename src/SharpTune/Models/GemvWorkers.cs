@@ -17,6 +17,9 @@ public sealed class GemvWorkers
 
     private static readonly Dictionary<int, GemvWorkers> ByParts = [];
 
+    /// <summary>The pool for torch's intra-op thread count <paramref name="threads"/>: one part per thread, at most one per core.</summary>
+    public static GemvWorkers ForThreads(int threads) => For(Math.Clamp(threads, 1, Environment.ProcessorCount));
+
     /// <summary>The process's pool of <paramref name="parts"/> parts (made on first use; its helpers live with the process).</summary>
     public static GemvWorkers For(int parts)
     {

@@ -79,7 +79,7 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         // Decoding one token: the hand-written matrix-vector product (CpuGemv says why); anything else: torch.
-        var y = (Conv1D ? null : CpuGemv.TryLinear(x, weight, bias)) ?? nn.functional.linear(x, WeightOutIn, bias);
+        var y = Conv1D ? nn.functional.linear(x, WeightOutIn, bias) : CpuGemv.Linear(x, weight, bias);
         if (Routing is { } routing) return Routed(routing, x, y);
         // The adapter writes into y: linear's backward does not need its output, and no activation-sized
         // buffer per adapted layer keeps LoRA's peak memory well under full fine-tuning's.

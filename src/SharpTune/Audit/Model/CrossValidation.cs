@@ -126,7 +126,12 @@ public static class CrossValidation
             _ => throw new SharpTuneException($"--rank-by {by}: expected one of {string.Join(", ", RankByChoices)}"),
         };
         // Folds that wrote no prior_loss (older trials) have no gain: the combined rank of what there is.
-        if (scores.All(s => double.IsNaN(signal(s)))) return Ranked(scores);
+        return scores.All(s => double.IsNaN(signal(s))) ? Ranked(scores) : RankedBy(scores, signal);
+    }
+
+    /// <summary>Sorted by one signal's percentile alone (the rank), most suspicious first, ties by line.</summary>
+    public static List<ModelScore> RankedBy(IReadOnlyList<ModelScore> scores, Func<ModelScore, double> signal)
+    {
         var pct = SignalPercentiles(scores, signal);
         return scores.Select((s, n) => s with { Rank = pct[n] }).OrderByDescending(s => s.Rank).ThenBy(s => s.Line).ToList();
     }

@@ -59,8 +59,7 @@ public sealed record PlantedEvaluation(
             foreach (var (name, f) in Model.CrossValidation.Signals)
             {
                 if (model.All(m => double.IsNaN(f(m)))) continue;
-                var pct = Model.CrossValidation.SignalPercentiles(model, f);
-                var top = Enumerable.Range(0, model.Count).OrderByDescending(i => pct[i]).ThenBy(i => model[i].Line).Take(plantedTruth).Select(i => model[i].Line);
+                var top = Model.CrossValidation.RankedBy(model, f).Take(plantedTruth).Select(m => m.Line);
                 bySignal[name] = (double)top.Count(l => kindOf.TryGetValue(l, out var pk) && pk != Original) / plantedTruth;
             }
         }

@@ -47,13 +47,13 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
             if (only is not null && !only(plan.Trials[i])) continue;
             cancel.ThrowIfCancellationRequested();
             bool wasRunning = records[i].Status == TrialStatus.Running;
+            var trialDir = Path.Combine(outDir, "trials", records[i].Id);
             // A failed trial run again starts from nothing: whatever its failed attempt left is not a result.
-            if (retry && Directory.Exists(Path.Combine(outDir, "trials", records[i].Id, "run"))) Directory.Delete(Path.Combine(outDir, "trials", records[i].Id, "run"), recursive: true);
+            if (retry && Directory.Exists(Path.Combine(trialDir, "run"))) Directory.Delete(Path.Combine(trialDir, "run"), recursive: true);
             records[i] = records[i] with { Status = TrialStatus.Running, StartedAt = records[i].StartedAt ?? DateTimeOffset.UtcNow, Error = null };
             Save(outDir, records, records[i]);
             progress?.Invoke(new Progress(i, records.Count, records[i]));
 
-            var trialDir = Path.Combine(outDir, "trials", records[i].Id);
             var run = executor.Run(plan.Name, plan.Trials[i], plan.Eval, trialDir, resume: wasRunning, cancel);
             if (run.Cancelled) cancel.ThrowIfCancellationRequested(); // stays "running": a resume continues it
             records[i] = run.Outcome is { } o
