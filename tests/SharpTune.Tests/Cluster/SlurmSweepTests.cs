@@ -110,7 +110,7 @@ public class SlurmSweepTests
         var uri = pg.Uri(PostgresServer.NewDatabase("scancel"));
         var outDir = Path.Combine(Shared.TempDir(), "sweep");
         string[] args = ["sweep", "--model", TinyFixture.ModelDir, "--data", TinyFixture.DataFile(16), "--dev", TinyFixture.DataFile(2, skip: 100),
-                         "--max-steps", "2", "--batch-size", "4", "--max-length", "256", "--grid", "rank=2,4", "--eval-limit", "1", "--eval-injection-limit", "0",
+                         "--max-steps", "300", "--batch-size", "2", "--max-length", "64", "--grid", "rank=2,4", "--eval-limit", "1", "--eval-injection-limit", "0",
                          "--name", "sc", "--executor", "slurm", "--max-parallel", "1", "--store", uri, "--out", outDir];
         ClusterSweepRunnerPoll();
         var (code, output, err) = CliRunner.Run([.. args, "--detach"]);
@@ -118,14 +118,15 @@ public class SlurmSweepTests
         Assert.Contains("detached", output);
         var job = ClusterJob.TryRead(outDir)!.Jobs.Single();
 
-        // Cancel the array while its first trial runs (the second is still queued behind %1).
+        // Cancel the array while its first trial trains (the second is still queued behind %1): once its log shows
+        // step 50 of 300 it cannot finish before the cancel lands, however fast the machine (a fixed sleep after the
+        // task started let a 2-step trial finish first on a quiet CI machine).
         var sw = Stopwatch.StartNew();
-        while (!Directory.Exists(Path.Combine(outDir, "trials")) || Directory.GetFiles(Path.Combine(outDir, "trials"), SweepTrialWorker.WorkerFile, SearchOption.AllDirectories).Length == 0)
+        while (!TrialLogs(outDir).Any(l => l.Contains("step 50:")))
         {
-            Assert.True(sw.Elapsed < TimeSpan.FromMinutes(2), "no array task started within 2 minutes");
-            Thread.Sleep(100);
+            Assert.True(sw.Elapsed < TimeSpan.FromMinutes(2), "no array task reached step 50 within 2 minutes");
+            Thread.Sleep(50);
         }
-        Thread.Sleep(1000);
         Process.Start("scancel", [job])!.WaitForExit();
         while (Slurm.Tasks([job]).Count > 0)
         {
@@ -135,8 +136,7 @@ public class SlurmSweepTests
         (code, output, err) = CliRunner.Run("sweep", "status", outDir, "--json");
         Assert.True(code == 0, output + err);
         var status = System.Text.Json.Nodes.JsonNode.Parse(output)!;
-        Assert.Equal(2, (int)status["counts"]!["cancelled"]!);
-        Assert.Equal(0, (int)status["counts"]!["finished"]!);
+        Assert.True((int)status["counts"]!["cancelled"]! == 2 && (int)status["counts"]!["finished"]! == 0, output);
         Assert.Equal(2, TrialsFile.Read(outDir).Count(t => t.Status == TrialStatus.Cancelled)); // trials.jsonl refreshed for report
 
         // Submitted again, it runs the cancelled trials (the interrupted one from its checkpoint when it saved one).
@@ -145,6 +145,24 @@ public class SlurmSweepTests
         Assert.Contains("2 to run", output);
         using var store = PostgresExperimentStore.Open(uri);
         Assert.All(store.List("sc"), r => Assert.Equal(TrialStatus.Finished, r.Status));
+    }
+
+    /// <summary>The trial logs written so far (a log being written is read shared).</summary>
+    private static IEnumerable<string> TrialLogs(string outDir)
+    {
+        var trials = Path.Combine(outDir, "trials");
+        if (!Directory.Exists(trials)) yield break;
+        foreach (var f in Directory.GetFiles(trials, "trial.log", SearchOption.AllDirectories))
+        {
+            string text;
+            try
+            {
+                using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                text = new StreamReader(s).ReadToEnd();
+            }
+            catch (IOException) { continue; }
+            yield return text;
+        }
     }
 
     private static void ClusterSweepRunnerPoll() =>
