@@ -464,6 +464,36 @@ public class StudyReportTests
         Assert.Equal(0.25, back[0].Metrics!.RougeL);
     }
 
+    [Fact]
+    public void PointsCsvHoldsEachPointsMeanAndSampleSdOverSeeds()
+    {
+        var trials = new List<TrialRecord>
+        {
+            Trial("r8s1", new TrialMetrics { RougeL = 0.20, DevLoss = 3.0 }, ("rank", "8"), ("seed", "1")),
+            Trial("r8s2", new TrialMetrics { RougeL = 0.22, DevLoss = 3.2 }, ("rank", "8"), ("seed", "2")),
+            Trial("r8s3", new TrialMetrics { RougeL = 0.27, DevLoss = 3.1 }, ("rank", "8"), ("seed", "3")),
+            Trial("r16s1", new TrialMetrics { RougeL = 0.30 }, ("rank", "16"), ("seed", "1")),
+            Trial("r16s2", null, ("rank", "16"), ("seed", "2")), // failed: not part of the point
+        };
+        var outDir = Shared.TempDir();
+        StudyReport.Write(trials, new ReportOptions { TunedKeys = [] }, outDir);
+        var lines = File.ReadAllLines(Path.Combine(outDir, PointsExport.CsvFile));
+        Assert.Equal(3, lines.Length);
+        var header = lines[0].Split(',');
+        Assert.Equal(["rank", "n", "seeds", "rougeL_mean", "rougeL_sd", "dev_loss_mean", "dev_loss_sd", "examples_mean", "examples_sd"], header);
+        double Cell(int row, string column) => double.Parse(lines[row].Split(',')[Array.IndexOf(header, column)], System.Globalization.CultureInfo.InvariantCulture);
+        // rank 8: ROUGE-L 0.20, 0.22, 0.27 → mean 0.23, deviations −0.03, −0.01, 0.04 → sd √(0.0026/2) = 0.036056
+        Assert.Equal("8", lines[1].Split(',')[0]);
+        Assert.Equal(3, Cell(1, "n"));
+        Assert.Equal("1 2 3", lines[1].Split(',')[2]);
+        Assert.Equal(0.23, Cell(1, "rougeL_mean"), 12);
+        Assert.Equal(0.0360555, Cell(1, "rougeL_sd"), 6);
+        Assert.Equal(3.1, Cell(1, "dev_loss_mean"), 12);
+        Assert.Equal(0.1, Cell(1, "dev_loss_sd"), 12);
+        // rank 16: one finished seed — a mean, no spread, no dev loss at all (examples is always recorded).
+        Assert.Equal(["16", "1", "1", "0.3", "", "", "", "0", ""], lines[2].Split(','));
+    }
+
     private static string[] Rfc4180(string line)
     {
         var cells = new List<string>();

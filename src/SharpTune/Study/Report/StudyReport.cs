@@ -23,6 +23,7 @@ public static class StudyReport
         var index = Path.Combine(outDir, IndexFile);
         AtomicFile.WriteAllText(index, ReportPage.Html(trials, points, plotted, figures, options));
         TrialsExport.Write(trials, outDir);
+        PointsExport.Write(points, outDir);
         return new ReportResult(index, figures, points);
     }
 }
