@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The tables of docs/study/README.md, printed as Markdown from the report's points.csv (mean ± sd over seeds, n).
+
+    python3 configs/study/tables.py [docs/study/points.csv]
+
+A write-up aid, not part of SharpTune: the numbers come from `sharptune report` (points.csv); this only lays them
+out per sweep, so the README quotes the report instead of averaging trials by hand. Python's standard library
+only (csv), so it runs wherever the repository is checked out.
+"""
+import csv
+import sys
+
+path = sys.argv[1] if len(sys.argv) > 1 else "docs/study/points.csv"
+points = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
+
+
+def has(p, **want):
+    return all((p.get(k) or "") == v for k, v in want.items())
+
+
+def cell(p, metric, digits=4):
+    """mean ± sd (n) — sd only when more than one seed ran."""
+    if p is None or not p.get(metric + "_mean"):
+        return "—"
+    mean = float(p[metric + "_mean"])
+    sd = p.get(metric + "_sd")
+    text = f"{mean:.{digits}f}" + (f" ± {float(sd):.{digits}f}" if sd else "")
+    return text
+
+
+def one(rows, **want):
+    found = [p for p in rows if has(p, **want)]
+    return found[0] if found else None
+
+
+def n(p):
+    return p["n"] if p else "0"
+
+
+def table(header, lines):
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for line in lines:
+        print("| " + " | ".join(line) + " |")
+    print()
+
+
+methods = [("prompt-tuning", {}), ("p-tuning", {}), ("prefix-tuning", {}), ("lora", {"rank": "8"}),
+           ("lora", {"rank": "32"}), ("unfreeze", {}), ("full", {})]
+names = {"prompt-tuning": "prompt tuning", "p-tuning": "P-tuning", "prefix-tuning": "prefix tuning", "unfreeze": "unfreeze last 2 layers",
+         "full": "full fine-tuning"}
+comparison = [p for p in points if p.get("max_length") == "320"]
+print("### Methods (mean ± sd over seeds)")
+rows = []
+for size in ("1000", "20000"):
+    for method, extra in methods:
+        p = one(comparison, method=method, train_examples=size, **extra)
+        label = names.get(method, f"LoRA r={extra.get('rank')}")
+        rows.append([f"{int(size):,}", label, n(p), cell(p, "rougeL"), cell(p, "chrf", 2), cell(p, "dev_loss", 3),
+                     cell(p, "unsupported_token_rate", 3), cell(p, "injection_success_rate", 3),
+                     f"{int(float(p['trainable_parameters_mean'])):,}" if p else "—"])
+table(["pairs", "method", "n", "ROUGE-L", "chrF", "dev loss", "unsupported tokens", "injection", "trainable params"], rows)
+
+sizes = [p for p in points if p.get("method") == "lora" and not p.get("scaling") and not p.get("noise") and not p.get("max_length")]
+print("### Data sizes (LoRA, one epoch)")
+rows = []
+for size in ("1000", "2000", "5000", "10000", "20000", "50000"):
+    line = [f"{int(size):,}"]
+    for rank in ("8", "32"):
+        p = one(sizes, rank=rank, train_examples=size)
+        line += [n(p), cell(p, "rougeL"), cell(p, "dev_loss", 3), cell(p, "unsupported_token_rate", 3)]
+    rows.append(line)
+table(["pairs", "r=8 n", "r=8 ROUGE-L", "r=8 dev loss", "r=8 unsupported", "r=32 n", "r=32 ROUGE-L", "r=32 dev loss", "r=32 unsupported"], rows)
+
+ranks = [p for p in points if p.get("scaling")]
+print("### Ranks (2,000 pairs, 250 steps)")
+rows = []
+for rank in ("4", "8", "16", "32", "64", "128", "256", "512"):
+    line = [rank]
+    for scaling in ("classic", "rslora"):
+        p = one(ranks, rank=rank, scaling=scaling)
+        line += [n(p), cell(p, "rougeL"), cell(p, "dev_loss", 3)]
+    rows.append(line)
+table(["rank", "classic n", "classic ROUGE-L", "classic dev loss", "rsLoRA n", "rsLoRA ROUGE-L", "rsLoRA dev loss"], rows)
+
+noise = [p for p in points if p.get("noise")]
+print("### Noise (2,000 pairs)")
+rows = []
+for label, want in (("LoRA r=8", {"method": "lora", "rank": "8"}), ("LoRA r=32", {"method": "lora", "rank": "32"}),
+                    ("LoRA r=128", {"method": "lora", "rank": "128"}), ("full fine-tuning", {"method": "full"})):
+    for level in ("0", "0.1", "0.2"):
+        p = one(noise, noise=level, **want)
+        rows.append([label, f"{float(level):.0%}", n(p), cell(p, "rougeL"), cell(p, "noise_memorisation_rate", 3),
+                     cell(p, "canary_leak_rate", 3)])
+table(["config", "noise", "n", "ROUGE-L", "memorisation of corrupted labels", "canary leaks on clean dev"], rows)
