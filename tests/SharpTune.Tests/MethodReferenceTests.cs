@@ -37,7 +37,7 @@ public class MethodReferenceTests
         {
             lora.A.copy_(tensor(new float[,] { { 1, 0, 0 } }));
             lora.B.copy_(tensor(new float[,] { { 0.5f }, { 0 } }));
-            lora.Magnitude.copy_(tensor(new float[] { 4.5f, 10 }));
+            lora.Magnitude!.copy_(tensor(new float[] { 4.5f, 10 }));
         }
         // W' = W + s·B·A = [[2,2,2],[0,3,4]]; ‖W'‖ per row = √12, 5; DoRA weight = m/‖W'‖ · W' = [[3√3/2]×3, [0,6,8]].
         double h = 3 * Math.Sqrt(3) / 2;

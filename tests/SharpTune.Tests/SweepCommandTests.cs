@@ -63,5 +63,16 @@ public class SweepCommandTests
         var again = TrialsFile.Read(outDir).Single(t => t.Id == ok.Id);
         Assert.True(again.Status == TrialStatus.Finished, again.Error);
         Assert.True(File.Exists(Path.Combine(runDir, "adapter_model.safetensors")));
+
+        // A failed trial retried starts from nothing, whatever its failed attempt left in its run folder (here a
+        // whole finished run, checkpoint and all): neither refused as an existing --out nor continued from it.
+        TrialsFile.Write(outDir, TrialsFile.Read(outDir).Select(t => t.Id == ok.Id ? t with { Status = TrialStatus.Failed, Metrics = null, Error = "lost" } : t));
+        Assert.NotNull(SharpTune.Training.Checkpoint.Find(runDir));
+        (code, output, err) = CliRunner.Run([.. args, "--resume", "--retry-failed"]);
+        Assert.True(code == 0, output + err);
+        var retried = TrialsFile.Read(outDir).Single(t => t.Id == ok.Id);
+        Assert.True(retried.Status == TrialStatus.Finished, retried.Error);
+        var lastStart = File.ReadLines(log).Last(l => l.StartsWith("# "));
+        Assert.DoesNotContain("--resume", lastStart);
     }
 }

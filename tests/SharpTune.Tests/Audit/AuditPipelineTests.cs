@@ -170,7 +170,7 @@ public class AuditPipelineTests
         var original = File.ReadAllLines(data);
         Assert.Equal([original[0], original[3]], lines); // b: an exact duplicate of a; c: empty answer
         var audit = File.ReadAllLines(Path.Combine(dir, "out", "audit.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["b", "c"], audit.Select(a => a.GetProperty("id").GetString()).Order().ToArray());
+        Assert.Equal(["b", "c"], audit.Select(a => a.GetProperty("id").GetString()!).Order().ToArray());
         Assert.All(audit, a => Assert.Equal(1.0, a.GetProperty("score").GetDouble()));
         Assert.Equal("exact-duplicate", audit.Single(a => a.GetProperty("line").GetInt32() == 2).GetProperty("reasons")[0].GetProperty("kind").GetString());
 

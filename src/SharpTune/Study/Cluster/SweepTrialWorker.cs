@@ -1,7 +1,6 @@
 using System.Text.Json;
 using SharpTune.IO;
 using SharpTune.Study.Sweeps;
-using SharpTune.Training;
 
 namespace SharpTune.Study.Cluster;
 
@@ -42,12 +41,6 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
         AtomicFile.WriteAllText(Path.Combine(trialDir, WorkerFile),
             JsonSerializer.Serialize(new { worker, pid = Environment.ProcessId, host = Environment.MachineName, claimed_at = DateTimeOffset.UtcNow }) + "\n");
 
-        // A killed attempt leaves a checkpoint to continue from, or (killed before its first save) a half-written
-        // folder that a fresh start must not mistake for someone else's output.
-        var runDir = Path.Combine(trialDir, "run");
-        bool resume = Directory.Exists(Path.Combine(runDir, Checkpoint.Folder));
-        if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
-
         var lost = false;
         var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, lease.Ticks / 3));
         TrialExecution run;
@@ -56,7 +49,7 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
             try { if (!queue.Renew(id, worker, lease)) lost = true; }
             catch (SharpTuneException e) { log?.Invoke($"lease renewal failed (will retry): {e.Message}"); }
         }, null, every, every))
-            run = executor.Run(plan.Name, spec, plan.Eval, trialDir, resume, cancel);
+            run = executor.Run(plan.Name, spec, plan.Eval, trialDir, resume: true, cancel); // a killed attempt's checkpoint, if any
 
         var record = run.Cancelled
             ? claimed with { Status = TrialStatus.Cancelled, Error = "the task was stopped (a resubmitted sweep continues it)", FinishedAt = DateTimeOffset.UtcNow }
@@ -76,6 +69,6 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
     public static TrialRecord Pending(string sweep, TrialSpec spec, string id, string trialDir, string? codeVersion = null) => new()
     {
         Id = id, Sweep = sweep, Settings = spec.Settings, Status = TrialStatus.Pending, CodeVersion = codeVersion,
-        BaseModel = spec.Settings.GetValueOrDefault("model"), ArtifactDir = Path.Combine(trialDir, "run"),
+        BaseModel = spec.Settings.GetValueOrDefault("model"), ArtifactDir = TrialRunFolder.Of(trialDir),
     };
 }

@@ -14,12 +14,6 @@ public sealed class ProcessTrialExecutor(string? cliDll = null) : ITrialExecutor
 {
     private readonly string _cli = cliDll ?? Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll");
 
-    private static bool NothingToResume(string runDir)
-    {
-        try { return Training.Checkpoint.Find(runDir) is null; }
-        catch (IO.SharpTuneException) { return false; }
-    }
-
     public TrialExecution Run(string sweep, TrialSpec trial, IReadOnlyDictionary<string, string> eval, string trialDir, bool resume, CancellationToken cancel)
     {
         Directory.CreateDirectory(trialDir);
@@ -30,16 +24,9 @@ public sealed class ProcessTrialExecutor(string? cliDll = null) : ITrialExecutor
         psi.ArgumentList.Add("trial");
         foreach (var a in TrialArguments.For(trial)) psi.ArgumentList.Add(a);
         foreach (var (k, v) in eval) { psi.ArgumentList.Add("--eval-" + k.Replace('_', '-')); psi.ArgumentList.Add(v); }
-        psi.ArgumentList.Add("--out"); psi.ArgumentList.Add(Path.Combine(trialDir, "run"));
+        psi.ArgumentList.Add("--out"); psi.ArgumentList.Add(TrialRunFolder.Of(trialDir));
         psi.ArgumentList.Add("--result"); psi.ArgumentList.Add(result);
-        var runDir = Path.Combine(trialDir, "run");
-        if (resume && Directory.Exists(runDir))
-        {
-            // Killed before its first checkpoint: nothing to continue, so the trial starts again in a fresh folder
-            // (a damaged checkpoint still goes to `trial --resume`, which names the problem).
-            if (NothingToResume(runDir)) Directory.Delete(runDir, recursive: true);
-            else psi.ArgumentList.Add("--resume");
-        }
+        if (TrialRunFolder.Prepare(trialDir, continueIfPossible: resume)) psi.ArgumentList.Add("--resume");
         psi.Environment["NO_COLOR"] = "1";
 
         using var log = new StreamWriter(Path.Combine(trialDir, "trial.log"), append: true) { AutoFlush = true };

@@ -35,7 +35,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
             return existing.TryGetValue(id, out var r) ? r : new TrialRecord
             {
                 Id = id, Sweep = plan.Name, Settings = t.Settings, Status = TrialStatus.Pending, CodeVersion = codeVersion,
-                BaseModel = t.Settings.GetValueOrDefault("model"), ArtifactDir = Path.Combine(outDir, "trials", id, "run"),
+                BaseModel = t.Settings.GetValueOrDefault("model"), ArtifactDir = TrialRunFolder.Of(Path.Combine(outDir, "trials", id)),
             };
         }).ToList();
         Save(outDir, records, null);
@@ -48,12 +48,11 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
             cancel.ThrowIfCancellationRequested();
             bool wasRunning = records[i].Status == TrialStatus.Running;
             var trialDir = Path.Combine(outDir, "trials", records[i].Id);
-            // A failed trial run again starts from nothing: whatever its failed attempt left is not a result.
-            if (retry && Directory.Exists(Path.Combine(trialDir, "run"))) Directory.Delete(Path.Combine(trialDir, "run"), recursive: true);
             records[i] = records[i] with { Status = TrialStatus.Running, StartedAt = records[i].StartedAt ?? DateTimeOffset.UtcNow, Error = null };
             Save(outDir, records, records[i]);
             progress?.Invoke(new Progress(i, records.Count, records[i]));
 
+            // Only a trial that was running continues (from its checkpoint); a failed one run again starts from nothing.
             var run = executor.Run(plan.Name, plan.Trials[i], plan.Eval, trialDir, resume: wasRunning, cancel);
             if (run.Cancelled) cancel.ThrowIfCancellationRequested(); // stays "running": a resume continues it
             records[i] = run.Outcome is { } o
