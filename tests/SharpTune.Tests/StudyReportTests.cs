@@ -261,6 +261,30 @@ public class StudyReportTests
     // ---------- figures and page ----------
 
     [Fact]
+    public void ADataSizeLineKeepsTheStepCountsAnEqualEpochSweepScalesWithTheSize()
+    {
+        // r=8: one epoch at each size, so max_steps and warmup grow with it (the study's data-size sweep) — one line.
+        // r=32: two step counts at 2,000 pairs — a line through both would zigzag, so it is split by them (and its
+        // one-point pieces are dropped).
+        var trials = new List<TrialRecord>();
+        foreach (var (n, steps, warmup, rouge) in new[] { (1000, 125, 12, 0.20), (2000, 250, 25, 0.22), (5000, 625, 62, 0.21) })
+            foreach (var seed in new[] { 1, 2 })
+                trials.Add(Trial($"r8-{n}-{seed}", new TrialMetrics { RougeL = rouge + (seed - 1.5) * 0.01 }, ("method", "lora"), ("rank", "8"),
+                    ("train_examples", $"{n}"), ("max_steps", $"{steps}"), ("warmup", $"{warmup}"), ("seed", $"{seed}")));
+        foreach (var (n, steps) in new[] { (1000, 125), (2000, 250), (2000, 500), (5000, 625) })
+            trials.Add(Trial($"r32-{n}-{steps}", new TrialMetrics { RougeL = 0.2 }, ("method", "lora"), ("rank", "32"),
+                ("train_examples", $"{n}"), ("max_steps", $"{steps}"), ("warmup", "10"), ("seed", "1")));
+        var series = PlotSeries.ByXSetting(TrialGrouping.Group(trials), "train_examples", ReportMetric.RougeL, []);
+        var line = Assert.Single(series);
+        Assert.Equal([1000.0, 2000.0, 5000.0], line.Points.Select(p => p.X));
+        Assert.Equal([0.20, 0.22, 0.21], line.Points.Select(p => Math.Round(p.Y.Mean, 10)));
+        Assert.All(line.Points, p => Assert.Equal("8", p.Group.Get("rank")));
+        // The figure is drawn (before, the coupled warm-up left every line one point long and skipped it).
+        var result = StudyReport.Write(trials, new ReportOptions { TunedKeys = [] }, Shared.TempDir());
+        Assert.NotNull(result.Figures.Single(f => f.Name == "quality-vs-data-rougeL").Png);
+    }
+
+    [Fact]
     public void FiguresWithoutVariationOnTheirAxisAreSkippedWithTheReason()
     {
         // One rank, one size, one method: no curve can be drawn; cost vs quality still has two costs.

@@ -82,9 +82,6 @@ public static class Recommender
         on a good dataset the next step is full fine-tuning (rule d).
         """;
 
-    /// <summary>Settings allowed to vary with the data size inside one data-size curve (equal-epoch sweeps couple them).</summary>
-    private static readonly string[] StepKeys = ["max_steps", "warmup", "warmup_steps", "eval_every", "save_every", "log_every"];
-
     private const double Tie = 1e-9;
 
     public static Recommendation Recommend(IEnumerable<TrialRecord> trials, RecommendationOptions? options = null, string source = "trials")
@@ -355,7 +352,7 @@ public static class Recommender
         return through ?? curves.OrderByDescending(c => c.Points.Count).ThenByDescending(c => c.Points.Max(p => p.RougeL.Mean)).First();
     }
 
-    private static string[] Without(string axis) => axis == "rank" ? ["rank"] : ["train_examples", "limit", .. StepKeys];
+    private static string[] Without(string axis) => axis == "rank" ? ["rank"] : [.. DataSizeSettings.Axis];
 
     private static string F(double v, int digits = 4) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
 
