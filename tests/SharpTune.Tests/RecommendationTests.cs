@@ -265,6 +265,25 @@ public class RecommendationTests
     }
 
     [Fact]
+    public void FullFineTuningAtASizeLoraNeverTrainedAtIsHeldAgainstLorasBestAnywhere()
+    {
+        // LoRA stops at 20k (plateaus r=8 and 10k; its best is r=32 at 20k, 0.243); full FT ran only at 50k. Before, the
+        // answer ignored that run ("tried only at 50,000 … try full fine-tuning at 50,000 examples next").
+        var better = Recommender.Recommend(Sweep([.. LoraAtCeiling(20000), new Cfg("full", null, 50000, 0.300)]));
+        Assert.True(better.LoraCeilingReached);
+        Assert.Equal("full", better.Method);
+        Assert.Contains("full fine-tuning beats it at 50,000 examples, against LoRA's best at any size (LoRA was not trained at 50,000)", better.NextStep);
+        Assert.Contains("ROUGE-L 0.3000 against 0.2430 for lora r=32", better.NextStep);
+        Assert.Contains("switch to full fine-tuning", better.NextStep);
+
+        // 0.2435 is +0.0005 over 0.243, inside max(SE, 1%) = 0.00243: stay with LoRA.
+        var level = Recommender.Recommend(Sweep([.. LoraAtCeiling(20000), new Cfg("full", null, 50000, 0.2435)]));
+        Assert.Contains("full fine-tuning does not beat it at 50,000 examples, against LoRA's best at any size", level.NextStep);
+        Assert.Contains("stay with LoRA", level.NextStep);
+        Assert.DoesNotContain("try full fine-tuning", level.NextStep);
+    }
+
+    [Fact]
     public void FullFineTuningOnlyAt1kWithHighInjectionOnSmallDataIsAWarning()
     {
         // The data stops at 10k (< 20k), so even with LoRA at its ceiling (r=8, data plateau 5k… see below) full FT is not

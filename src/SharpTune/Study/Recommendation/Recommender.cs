@@ -58,7 +58,9 @@ public static class Recommender
         a data size *large* from max(LoRA's data plateau, **20,000** examples).
         - Full fine-tuning trained at a large size beside LoRA: it beats LoRA when its mean ROUGE-L exceeds the best LoRA
           config's at the largest such size by more than max(SE, 1%). Then it is the next step ("switch") if it also passes
-          rule a; otherwise stay with LoRA and clean the data. If it does not beat LoRA, stay with LoRA.
+          rule a; otherwise stay with LoRA and clean the data. If it does not beat LoRA, stay with LoRA. Full fine-tuning
+          at a large size that no LoRA config trained at is held against the best LoRA config at any size in the same way
+          (past both plateaus more data does not raise LoRA), and the answer says so.
         - Full fine-tuning not tried, or only on smaller data: try it next only if the data looks **big** (the largest
           `train_examples` in the sweep is large) and **clean** (the references' unsupported-token rate ≤ **0.50**: when
           more than half of a reference's content words are absent from its source the labels are not grounded in their
@@ -240,22 +242,26 @@ public static class Recommender
         }
 
         string prefix = $"LoRA has reached its ceiling (rank plateau r={rankPlateau.Value}, data plateau {N(dataPlateau.Value)} examples)";
-        // Full FT beside LoRA at a large size: compare at the largest size both have.
+        // Full FT beside LoRA at a large size: compare at the largest size both have. Full FT at a large size that LoRA
+        // did not train at: compare with LoRA's best anywhere — past both plateaus more data does not raise LoRA.
         var size = full.Where(f => f.TrainExamples >= large && lora.Any(l => l.TrainExamples == f.TrainExamples)).Select(f => f.TrainExamples).Max();
-        if (size is not null)
+        var largeFull = full.Where(f => f.TrainExamples >= large).MaxBy(f => f.RougeL.Mean);
+        if (size is not null || (largeFull is not null && lora.Count > 0))
         {
-            var f = full.Where(p => p.TrainExamples == size).MaxBy(p => p.RougeL.Mean)!;
-            var l = lora.Where(p => p.TrainExamples == size).MaxBy(p => p.RougeL.Mean)!;
+            var f = size is not null ? full.Where(p => p.TrainExamples == size).MaxBy(p => p.RougeL.Mean)! : largeFull!;
+            var l = (size is not null ? lora.Where(p => p.TrainExamples == size) : lora).MaxBy(p => p.RougeL.Mean)!;
+            string at = size is not null ? $"at {N(size)} examples"
+                : $"at {N(f.TrainExamples)} examples, against LoRA's best at any size (LoRA was not trained at {N(f.TrainExamples)})";
             double gain = f.RougeL.Mean - l.RougeL.Mean;
             double m = Math.Max(Math.Max(f.RougeL.Se ?? 0, l.RougeL.Se ?? 0), o.RelativeMargin * l.RougeL.Mean);
             string vs = $"ROUGE-L {F(f.RougeL.Mean)} against {F(l.RougeL.Mean)} for {l.Label}";
             if (gain <= m)
-                return $"{prefix}, and full fine-tuning does not beat it at {N(size)} examples ({vs}, gain {F(gain)} ≤ margin {F(m)}): stay with LoRA; " +
+                return $"{prefix}, and full fine-tuning does not beat it {at} ({vs}, gain {F(gain)} ≤ margin {F(m)}): stay with LoRA; " +
                        "further gains need a larger base model or better data, not another method.";
             var fd = dropped.FirstOrDefault(d => d.Config == f);
             return fd is null
-                ? $"{prefix}, and full fine-tuning beats it at {N(size)} examples ({vs}, +{F(gain)} > margin {F(m)}) within the limits: switch to full fine-tuning."
-                : $"{prefix}; full fine-tuning scores higher at {N(size)} examples ({vs}) but fails the limits ({string.Join("; ", fd.Why)}): " +
+                ? $"{prefix}, and full fine-tuning beats it {at} ({vs}, +{F(gain)} > margin {F(m)}) within the limits: switch to full fine-tuning."
+                : $"{prefix}; full fine-tuning scores higher {at} ({vs}) but fails the limits ({string.Join("; ", fd.Why)}): " +
                   "stay with LoRA and clean the data before trying full fine-tuning again.";
         }
 
