@@ -250,11 +250,11 @@ public static class Recommender
         {
             var f = size is not null ? full.Where(p => p.TrainExamples == size).MaxBy(p => p.RougeL.Mean)! : largeFull!;
             var l = (size is not null ? lora.Where(p => p.TrainExamples == size) : lora).MaxBy(p => p.RougeL.Mean)!;
-            string at = size is not null ? $"at {N(size)} examples"
-                : $"at {N(f.TrainExamples)} examples, against LoRA's best at any size (LoRA was not trained at {N(f.TrainExamples)})";
+            string at = $"at {N(f.TrainExamples)} examples";
             double gain = f.RougeL.Mean - l.RougeL.Mean;
             double m = Math.Max(Math.Max(f.RougeL.Se ?? 0, l.RougeL.Se ?? 0), o.RelativeMargin * l.RougeL.Mean);
-            string vs = $"ROUGE-L {F(f.RougeL.Mean)} against {F(l.RougeL.Mean)} for {l.Label}";
+            string vs = $"ROUGE-L {F(f.RougeL.Mean)} against {F(l.RougeL.Mean)} for {l.Label}" +
+                        (size is null ? $", LoRA's best at any size, as no LoRA config trained at {N(f.TrainExamples)}" : "");
             if (gain <= m)
                 return $"{prefix}, and full fine-tuning does not beat it {at} ({vs}, gain {F(gain)} ≤ margin {F(m)}): stay with LoRA; " +
                        "further gains need a larger base model or better data, not another method.";
