@@ -1,16 +1,28 @@
 #!/usr/bin/env python3
 """The tables of docs/study/README.md, printed as Markdown from the report's points.csv (mean ± sd over seeds, n).
 
-    python3 configs/study/tables.py [docs/study/points.csv]
+    python3 configs/study/tables.py [docs/study/points.csv]                  # print them
+    python3 configs/study/tables.py docs/study/points.csv --splice docs/study/README.md
+                                      # replace the table right under each "## Methods (", "## Data sizes (", "## Ranks (",
+                                      # "## Noise (" header of the README with the fresh one; the prose stays as written
 
 A write-up aid, not part of SharpTune: the numbers come from `sharptune report` (points.csv); this only lays them
 out per sweep, so the README quotes the report instead of averaging trials by hand. Python's standard library
 only (csv), so it runs wherever the repository is checked out.
 """
+import contextlib
 import csv
+import io
+import os
 import sys
 
-path = sys.argv[1] if len(sys.argv) > 1 else "docs/study/points.csv"
+args = sys.argv[1:]
+splice = None
+if "--splice" in args:
+    at = args.index("--splice")
+    splice = args[at + 1]
+    del args[at:at + 2]
+path = args[0] if args else "docs/study/points.csv"
 points = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
 
 
@@ -44,6 +56,10 @@ def table(header, lines):
         print("| " + " | ".join(line) + " |")
     print()
 
+
+captured = io.StringIO()
+redirect = contextlib.redirect_stdout(captured) if splice else contextlib.nullcontext()
+redirect.__enter__()
 
 methods = [("prompt-tuning", {}), ("p-tuning", {}), ("prefix-tuning", {}), ("lora", {"rank": "8"}),
            ("lora", {"rank": "32"}), ("unfreeze", {}), ("full", {})]
@@ -93,3 +109,25 @@ for label, want in (("LoRA r=8", {"method": "lora", "rank": "8"}), ("LoRA r=32",
         rows.append([label, f"{float(level):.0%}", n(p), cell(p, "rougeL"), cell(p, "noise_memorisation_rate", 3),
                      cell(p, "canary_leak_rate", 3)])
 table(["config", "noise", "n", "ROUGE-L", "memorisation of corrupted labels", "canary leaks on clean dev"], rows)
+
+redirect.__exit__(None, None, None)
+if splice:
+    sections = {}
+    for block in captured.getvalue().split("### ")[1:]:
+        title, body = block.split("\n", 1)
+        sections[title.split(" ")[0]] = body.strip().split("\n")
+    heads = {"Methods": "## Methods (", "Data": "## Data sizes (", "Ranks": "## Ranks (", "Noise": "## Noise ("}
+    lines = open(splice, encoding="utf-8").read().split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        out.append(lines[i])
+        hit = [k for k, h in heads.items() if lines[i].startswith(h)]
+        i += 1
+        if hit:
+            while i < len(lines) and lines[i].startswith("|"):
+                i += 1
+            out.extend(sections[hit[0]])
+    tmp = splice + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(out))
+    os.replace(tmp, splice)  # atomic: a half-written README is never left behind
