@@ -223,6 +223,7 @@ public class RecommendationTests
         Assert.False(r.LoraCeilingReached);
         Assert.Contains("quality still rises with data", r.NextStep);
         Assert.Contains("50,000 still gains 0.0300 over 20,000", r.NextStep);
+        Assert.DoesNotContain(".)", r.NextStep);
         Assert.Contains("Full fine-tuning is premature", r.NextStep);
     }
 

@@ -236,8 +236,9 @@ public static class Recommender
         if (!ceiling)
         {
             var more = new List<string>();
-            if (!rankPlateau.Reached) more.Add($"quality still rises with rank ({rankPlateau.Explanation}): extend the rank sweep");
-            if (!dataPlateau.Reached) more.Add($"quality still rises with data ({dataPlateau.Explanation}): add training data");
+            // The explanations are sentences; inside parentheses they lose their full stop.
+            if (!rankPlateau.Reached) more.Add($"quality still rises with rank ({rankPlateau.Explanation.TrimEnd('.')}): extend the rank sweep");
+            if (!dataPlateau.Reached) more.Add($"quality still rises with data ({dataPlateau.Explanation.TrimEnd('.')}): add training data");
             return "LoRA has not reached its ceiling — " + string.Join("; ", more) + ". Full fine-tuning is premature.";
         }
 
