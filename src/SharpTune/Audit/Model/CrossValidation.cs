@@ -74,7 +74,7 @@ public static class CrossValidation
         var records = new SweepRunner(executor).Run(plan, sweepDir, resume: true,
             p => log?.Invoke($"fold {FoldOf(plan, p.Trial.Id)}: {p.Trial.Status.ToString().ToLowerInvariant()}{(p.Trial.Error is { } e ? $" ({e})" : "")}"), cancel);
         var failed = records.FirstOrDefault(r => r.Status != TrialStatus.Finished);
-        if (failed is not null) throw new SharpTuneException($"audit fold {FoldOf(plan, failed.Id)} failed: {failed.Error} (log: {Path.Combine(sweepDir, "trials", failed.Id, "trial.log")})");
+        if (failed is not null) throw new SharpTuneException($"audit fold {FoldOf(plan, failed.Id)} failed: {failed.Error} (log: {Path.Combine(TrialFolder.Of(sweepDir, failed.Id), TrialFolder.LogFile)})");
         var byLine = train.Select((e, i) => (e, i)).ToDictionary(t => "L" + t.e.Line, t => t.i);
         var raw = new List<(int Index, int Fold, double Loss, double? Prior, string Prediction, double RougeL)>();
         for (int k = 0; k < plan.Trials.Count; k++)

@@ -37,7 +37,7 @@ public sealed class ClusterSweepRunner(IExperimentStore store, Action<string>? l
         {
             var id = plan.Trials[i].Id(plan.Name);
             var existing = store.Get(id);
-            if (existing is null) store.Upsert(SweepTrialWorker.Pending(plan.Name, plan.Trials[i], id, SweepFolder.TrialDir(outDir, id), codeVersion));
+            if (existing is null) store.Upsert(TrialFolder.Pending(plan.Name, plan.Trials[i], id, TrialFolder.Of(outDir, id), codeVersion));
             if (existing?.Status is TrialStatus.Finished or TrialStatus.Failed) continue;
             indices.Add(i);
         }

@@ -43,6 +43,4 @@ public static class SweepFolder
             throw new SharpTuneException($"{path}: not a sweep plan ({e.Message.ReplaceLineEndings(" ")})");
         }
     }
-
-    public static string TrialDir(string sweepDir, string id) => Path.Combine(sweepDir, "trials", id);
 }

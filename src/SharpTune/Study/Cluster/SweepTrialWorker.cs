@@ -25,8 +25,8 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
             ?? throw new SharpTuneException("sweep-trial needs a shared store that workers claim trials from (postgresql://…), not an SQLite file");
         var spec = plan.Trials[index];
         var id = spec.Id(plan.Name);
-        var trialDir = SweepFolder.TrialDir(sweepDir, id);
-        if (store.Get(id) is null) store.Upsert(Pending(plan.Name, spec, id, trialDir));
+        var trialDir = TrialFolder.Of(sweepDir, id);
+        if (store.Get(id) is null) store.Upsert(TrialFolder.Pending(plan.Name, spec, id, trialDir));
 
         var claimed = queue.TryClaim(id, worker, lease);
         if (claimed is null)
@@ -64,11 +64,4 @@ public sealed class SweepTrialWorker(ITrialExecutor executor, Action<string>? lo
         log?.Invoke($"trial {index} ({id}) {ExperimentJson.StatusName(record.Status)}{(record.Error is null ? "" : $": {record.Error}")}");
         return record;
     }
-
-    /// <summary>The record of a trial that has not run yet (what the submitting command writes for every trial).</summary>
-    public static TrialRecord Pending(string sweep, TrialSpec spec, string id, string trialDir, string? codeVersion = null) => new()
-    {
-        Id = id, Sweep = sweep, Settings = spec.Settings, Status = TrialStatus.Pending, CodeVersion = codeVersion,
-        BaseModel = spec.Settings.GetValueOrDefault("model"), ArtifactDir = TrialRunFolder.Of(trialDir),
-    };
 }

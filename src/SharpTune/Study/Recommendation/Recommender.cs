@@ -246,11 +246,10 @@ public static class Recommender
         // Full FT beside LoRA at a large size: compare at the largest size both have. Full FT at a large size that LoRA
         // did not train at: compare with LoRA's best anywhere — past both plateaus more data does not raise LoRA.
         var size = full.Where(f => f.TrainExamples >= large && lora.Any(l => l.TrainExamples == f.TrainExamples)).Select(f => f.TrainExamples).Max();
-        var largeFull = full.Where(f => f.TrainExamples >= large).MaxBy(f => f.RougeL.Mean);
-        if (size is not null || (largeFull is not null && lora.Count > 0))
+        var f = full.Where(p => size is not null ? p.TrainExamples == size : p.TrainExamples >= large).MaxBy(p => p.RougeL.Mean);
+        var l = lora.Where(p => size is null || p.TrainExamples == size).MaxBy(p => p.RougeL.Mean);
+        if (f is not null && l is not null)
         {
-            var f = size is not null ? full.Where(p => p.TrainExamples == size).MaxBy(p => p.RougeL.Mean)! : largeFull!;
-            var l = (size is not null ? lora.Where(p => p.TrainExamples == size) : lora).MaxBy(p => p.RougeL.Mean)!;
             string at = $"at {N(f.TrainExamples)} examples";
             double gain = f.RougeL.Mean - l.RougeL.Mean;
             double m = Math.Max(Math.Max(f.RougeL.Se ?? 0, l.RougeL.Se ?? 0), o.RelativeMargin * l.RougeL.Mean);

@@ -24,12 +24,12 @@ public sealed class ProcessTrialExecutor(string? cliDll = null) : ITrialExecutor
         psi.ArgumentList.Add("trial");
         foreach (var a in TrialArguments.For(trial)) psi.ArgumentList.Add(a);
         foreach (var (k, v) in eval) { psi.ArgumentList.Add("--eval-" + k.Replace('_', '-')); psi.ArgumentList.Add(v); }
-        psi.ArgumentList.Add("--out"); psi.ArgumentList.Add(TrialRunFolder.Of(trialDir));
+        psi.ArgumentList.Add("--out"); psi.ArgumentList.Add(TrialFolder.Run(trialDir));
         psi.ArgumentList.Add("--result"); psi.ArgumentList.Add(result);
-        if (TrialRunFolder.Prepare(trialDir, continueIfPossible: resume)) psi.ArgumentList.Add("--resume");
+        if (TrialFolder.PrepareRun(trialDir, continueIfPossible: resume)) psi.ArgumentList.Add("--resume");
         psi.Environment["NO_COLOR"] = "1";
 
-        using var log = new StreamWriter(Path.Combine(trialDir, "trial.log"), append: true) { AutoFlush = true };
+        using var log = new StreamWriter(Path.Combine(trialDir, TrialFolder.LogFile), append: true) { AutoFlush = true };
         log.WriteLine($"# {DateTimeOffset.UtcNow:O} dotnet {string.Join(' ', psi.ArgumentList.Select(a => a.Contains(' ') ? $"\"{a}\"" : a))}");
         string? lastError = null;
         using var p = new Process { StartInfo = psi };

@@ -32,11 +32,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
         var records = plan.Trials.Select(t =>
         {
             var id = t.Id(plan.Name);
-            return existing.TryGetValue(id, out var r) ? r : new TrialRecord
-            {
-                Id = id, Sweep = plan.Name, Settings = t.Settings, Status = TrialStatus.Pending, CodeVersion = codeVersion,
-                BaseModel = t.Settings.GetValueOrDefault("model"), ArtifactDir = TrialRunFolder.Of(Path.Combine(outDir, "trials", id)),
-            };
+            return existing.TryGetValue(id, out var r) ? r : TrialFolder.Pending(plan.Name, t, id, TrialFolder.Of(outDir, id), codeVersion);
         }).ToList();
         Save(outDir, records, null);
 
@@ -47,7 +43,7 @@ public sealed class SweepRunner(ITrialExecutor executor, IExperimentStore? store
             if (only is not null && !only(plan.Trials[i])) continue;
             cancel.ThrowIfCancellationRequested();
             bool wasRunning = records[i].Status == TrialStatus.Running;
-            var trialDir = Path.Combine(outDir, "trials", records[i].Id);
+            var trialDir = TrialFolder.Of(outDir, records[i].Id);
             records[i] = records[i] with { Status = TrialStatus.Running, StartedAt = records[i].StartedAt ?? DateTimeOffset.UtcNow, Error = null };
             Save(outDir, records, records[i]);
             progress?.Invoke(new Progress(i, records.Count, records[i]));
