@@ -10,9 +10,7 @@ A write-up aid, not part of SharpTune: the numbers come from `sharptune report` 
 out per sweep, so the README quotes the report instead of averaging trials by hand. Python's standard library
 only (csv), so it runs wherever the repository is checked out.
 """
-import contextlib
 import csv
-import io
 import os
 import sys
 
@@ -31,13 +29,12 @@ def has(p, **want):
 
 
 def cell(p, metric, digits=4):
-    """mean ± sd (n) — sd only when more than one seed ran."""
+    """mean ± sd — sd only when more than one seed ran."""
     if p is None or not p.get(metric + "_mean"):
         return "—"
     mean = float(p[metric + "_mean"])
     sd = p.get(metric + "_sd")
-    text = f"{mean:.{digits}f}" + (f" ± {float(sd):.{digits}f}" if sd else "")
-    return text
+    return f"{mean:.{digits}f}" + (f" ± {float(sd):.{digits}f}" if sd else "")
 
 
 def one(rows, **want):
@@ -50,23 +47,18 @@ def n(p):
 
 
 def table(header, lines):
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for line in lines:
-        print("| " + " | ".join(line) + " |")
-    print()
+    """A Markdown table as a list of lines."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(line) + " |" for line in lines]
 
 
-captured = io.StringIO()
-redirect = contextlib.redirect_stdout(captured) if splice else contextlib.nullcontext()
-redirect.__enter__()
+# README section header → (title when printed, table lines)
+sections = {}
 
 methods = [("prompt-tuning", {}), ("p-tuning", {}), ("prefix-tuning", {}), ("lora", {"rank": "8"}),
            ("lora", {"rank": "32"}), ("unfreeze", {}), ("full", {})]
 names = {"prompt-tuning": "prompt tuning", "p-tuning": "P-tuning", "prefix-tuning": "prefix tuning", "unfreeze": "unfreeze last 2 layers",
          "full": "full fine-tuning"}
 comparison = [p for p in points if p.get("max_length") == "320"]
-print("### Methods (mean ± sd over seeds)")
 rows = []
 for size in ("1000", "20000"):
     for method, extra in methods:
@@ -75,10 +67,9 @@ for size in ("1000", "20000"):
         rows.append([f"{int(size):,}", label, n(p), cell(p, "rougeL"), cell(p, "chrf", 2), cell(p, "dev_loss", 3),
                      cell(p, "unsupported_token_rate", 3), cell(p, "injection_success_rate", 3),
                      f"{int(float(p['trainable_parameters_mean'])):,}" if p else "—"])
-table(["pairs", "method", "n", "ROUGE-L", "chrF", "dev loss", "unsupported tokens", "injection", "trainable params"], rows)
+sections["## Methods ("] = ("Methods (mean ± sd over seeds)", table(["pairs", "method", "n", "ROUGE-L", "chrF", "dev loss", "unsupported tokens", "injection", "trainable params"], rows))
 
 sizes = [p for p in points if p.get("method") == "lora" and not p.get("scaling") and not p.get("noise") and not p.get("max_length")]
-print("### Data sizes (LoRA, one epoch)")
 rows = []
 for size in ("1000", "2000", "5000", "10000", "20000", "50000"):
     line = [f"{int(size):,}"]
@@ -86,10 +77,9 @@ for size in ("1000", "2000", "5000", "10000", "20000", "50000"):
         p = one(sizes, rank=rank, train_examples=size)
         line += [n(p), cell(p, "rougeL"), cell(p, "dev_loss", 3), cell(p, "unsupported_token_rate", 3)]
     rows.append(line)
-table(["pairs", "r=8 n", "r=8 ROUGE-L", "r=8 dev loss", "r=8 unsupported", "r=32 n", "r=32 ROUGE-L", "r=32 dev loss", "r=32 unsupported"], rows)
+sections["## Data sizes ("] = ("Data sizes (LoRA, one epoch)", table(["pairs", "r=8 n", "r=8 ROUGE-L", "r=8 dev loss", "r=8 unsupported", "r=32 n", "r=32 ROUGE-L", "r=32 dev loss", "r=32 unsupported"], rows))
 
 ranks = [p for p in points if p.get("scaling")]
-print("### Ranks (2,000 pairs, 250 steps)")
 rows = []
 for rank in ("4", "8", "16", "32", "64", "128", "256", "512"):
     line = [rank]
@@ -97,10 +87,9 @@ for rank in ("4", "8", "16", "32", "64", "128", "256", "512"):
         p = one(ranks, rank=rank, scaling=scaling)
         line += [n(p), cell(p, "rougeL"), cell(p, "dev_loss", 3)]
     rows.append(line)
-table(["rank", "classic n", "classic ROUGE-L", "classic dev loss", "rsLoRA n", "rsLoRA ROUGE-L", "rsLoRA dev loss"], rows)
+sections["## Ranks ("] = ("Ranks (2,000 pairs, 250 steps)", table(["rank", "classic n", "classic ROUGE-L", "classic dev loss", "rsLoRA n", "rsLoRA ROUGE-L", "rsLoRA dev loss"], rows))
 
 noise = [p for p in points if p.get("noise")]
-print("### Noise (2,000 pairs)")
 rows = []
 for label, want in (("LoRA r=8", {"method": "lora", "rank": "8"}), ("LoRA r=32", {"method": "lora", "rank": "32"}),
                     ("LoRA r=128", {"method": "lora", "rank": "128"}), ("full fine-tuning", {"method": "full"})):
@@ -108,25 +97,22 @@ for label, want in (("LoRA r=8", {"method": "lora", "rank": "8"}), ("LoRA r=32",
         p = one(noise, noise=level, **want)
         rows.append([label, f"{float(level):.0%}", n(p), cell(p, "rougeL"), cell(p, "noise_memorisation_rate", 3),
                      cell(p, "canary_leak_rate", 3)])
-table(["config", "noise", "n", "ROUGE-L", "memorisation of corrupted labels", "canary leaks on clean dev"], rows)
+sections["## Noise ("] = ("Noise (2,000 pairs)", table(["config", "noise", "n", "ROUGE-L", "memorisation of corrupted labels", "canary leaks on clean dev"], rows))
 
-redirect.__exit__(None, None, None)
-if splice:
-    sections = {}
-    for block in captured.getvalue().split("### ")[1:]:
-        title, body = block.split("\n", 1)
-        sections[title.split(" ")[0]] = body.strip().split("\n")
-    heads = {"Methods": "## Methods (", "Data": "## Data sizes (", "Ranks": "## Ranks (", "Noise": "## Noise ("}
-    lines = open(splice, encoding="utf-8").read().split("\n")
+if not splice:
+    for title, lines in sections.values():
+        print("\n".join([f"### {title}", *lines, ""]))
+else:
+    readme = open(splice, encoding="utf-8").read().split("\n")
     out, i = [], 0
-    while i < len(lines):
-        out.append(lines[i])
-        hit = [k for k, h in heads.items() if lines[i].startswith(h)]
+    while i < len(readme):
+        out.append(readme[i])
+        hit = [h for h in sections if readme[i].startswith(h)]
         i += 1
         if hit:
-            while i < len(lines) and lines[i].startswith("|"):
+            while i < len(readme) and readme[i].startswith("|"):
                 i += 1
-            out.extend(sections[hit[0]])
+            out.extend(sections[hit[0]][1])
     tmp = splice + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
