@@ -20,8 +20,12 @@ short() {
   data_sizes
 }
 data_sizes() {
-  sweep data-sizes --only seed=1
+  # r=8 to 50k first (the plateau question), then r=32 to 20k, the seeds of the middle sizes, and only then the
+  # 50k r=32 point (~75 min alone) and the extra seeds at 20k/50k: the cut order, largest sizes last.
+  sweep data-sizes --only seed=1 --only rank=8
+  sweep data-sizes --only seed=1 --only train_examples=1000,2000,5000,10000,20000
   for seed in 2 3; do sweep data-sizes --only "seed=$seed" --only train_examples=1000,2000,5000,10000; done
+  sweep data-sizes --only seed=1
   for seed in 2 3; do sweep data-sizes --only "seed=$seed"; done
 }
 long() {
