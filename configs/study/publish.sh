@@ -26,6 +26,7 @@ cat "$out"/*/trials.jsonl > "$all" 2>/dev/null || true
     fi
   done
   echo "trials not finished are pending (configs/study/run.sh: two lanes, ranks+noise then the data sizes, and the method comparison; seed 1 of everything first, then seeds 2–3 of the small trials, the 20k/50k trials' extra seeds last)."
+  python3 configs/study/unfinished.py "$out"
   cat configs/study/CUT.md
 } > "$docs/CUT.md"
 # The hallucination limit of the study, chosen deliberately: on the 3.9M base every configuration invents 0.11–0.19
