@@ -13,7 +13,7 @@ cat "$out"/*/trials.jsonl > "$all" 2>/dev/null || true
 # What of the plan has run: counted from the sweeps' own records, so the page never claims more than there is.
 {
   echo -n "Run so far: "
-  for sweep in ranks noise method-comparison data-sizes; do
+  for sweep in ranks noise method-comparison data-sizes recipe; do
     f="$out/$sweep/trials.jsonl"
     planned=$(./sharptune sweep "configs/study/$sweep.yaml" --out "$out/$sweep" --dry-run | head -1 | grep -oE '[0-9]+ trials' | grep -oE '[0-9]+')
     if [[ -f "$f" ]]; then

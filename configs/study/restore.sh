@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/study}"
 record=docs/study/trials.jsonl
 [[ -f "$record" ]] || { echo "configs/study/restore.sh: $record not found (nothing published yet)" >&2; exit 2; }
-for sweep in ranks noise method-comparison data-sizes; do
+for sweep in ranks noise method-comparison data-sizes recipe; do
   if [[ -f "$out/$sweep/trials.jsonl" ]]; then echo "$sweep: $out/$sweep/trials.jsonl exists, left alone"; continue; fi
   lines="$(grep -F "\"sweep\":\"$sweep\"" "$record" || true)"
   [[ -n "$lines" ]] || { echo "$sweep: nothing published"; continue; }

@@ -2,7 +2,7 @@
 # The whole study of issue 13 §7, resumable. Run it again after any interruption; finished trials never run twice.
 #   bash configs/study/run.sh [OUT] [LANE]     OUT: default runs/study (a store OUT/study.db beside the sweeps)
 # LANE splits the plan into two halves over disjoint sweeps, so two processes can run it side by side on two cores
-# (each trial uses one thread): `short` = ranks + noise (250-step trials), then the data sizes; `long` = the method
+# (each trial uses one thread): `short` = ranks + noise (250-step trials), then the data sizes (and the recipe ablation); `long` = the method
 # comparison (its 20k trials take the better part of an hour each). The halves are about equal in hours.
 # Within a lane the order is the priority, so a study cut short keeps every axis: seed 1 of everything first, then
 # seeds 2 and 3 of the small trials, and the largest sizes' extra seeds (20k methods, 20k/50k data) last — the
@@ -24,6 +24,7 @@ data_sizes() {
   # 50k r=32 point (~75 min alone) and the extra seeds at 20k/50k: the issue's cut order, largest sizes last.
   sweep data-sizes --only seed=1 --only rank=8
   sweep data-sizes --only seed=1 --only train_examples=1000,2000,5000,10000,20000
+  sweep recipe   # the ablation of the two r=8 recipes at 20k (configs/study/recipe.yaml)
   for seed in 2 3; do sweep data-sizes --only "seed=$seed" --only train_examples=1000,2000,5000,10000; done
   sweep data-sizes --only seed=1
   for seed in 2 3; do sweep data-sizes --only "seed=$seed"; done

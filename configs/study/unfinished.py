@@ -6,7 +6,7 @@ import json, sys
 from collections import defaultdict
 from pathlib import Path
 
-SWEEPS = ["ranks", "noise", "method-comparison", "data-sizes"]
+SWEEPS = ["ranks", "noise", "method-comparison", "data-sizes", "recipe"]
 # Coupled to the data size (steps, warm-up, evaluation period): they name no point of their own.
 COUPLED = {"max_steps", "warmup", "eval_every"}
 
