@@ -11,9 +11,10 @@ mkdir -p "$docs"
 all="$(mktemp)"; trap 'rm -f "$all"' EXIT
 cat "$out"/*/trials.jsonl > "$all" 2>/dev/null || true
 # What of the plan has run: counted from the sweeps' own records, so the page never claims more than there is.
+sweeps=(ranks noise method-comparison data-sizes recipe)   # the plan's sweeps (configs/study/SWEEP.yaml)
 {
   echo -n "Run so far: "
-  for sweep in ranks noise method-comparison data-sizes recipe; do
+  for sweep in "${sweeps[@]}"; do
     f="$out/$sweep/trials.jsonl"
     planned=$(./sharptune sweep "configs/study/$sweep.yaml" --out "$out/$sweep" --dry-run | head -1 | grep -oE '[0-9]+ trials' | grep -oE '[0-9]+')
     if [[ -f "$f" ]]; then
@@ -26,7 +27,7 @@ cat "$out"/*/trials.jsonl > "$all" 2>/dev/null || true
     fi
   done
   echo "trials not finished are pending (configs/study/run.sh: two lanes, ranks+noise then the data sizes, and the method comparison; seed 1 of everything first, then seeds 2–3 of the small trials, the 20k/50k trials' extra seeds last)."
-  python3 configs/study/unfinished.py "$out"
+  python3 configs/study/unfinished.py "$out" "${sweeps[@]}"
   cat configs/study/CUT.md
 } > "$docs/CUT.md"
 # The hallucination limit of the study, chosen deliberately: on the 3.9M base every configuration invents 0.11–0.19

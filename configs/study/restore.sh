@@ -11,10 +11,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-runs/study}"
 record=docs/study/trials.jsonl
 [[ -f "$record" ]] || { echo "configs/study/restore.sh: $record not found (nothing published yet)" >&2; exit 2; }
-for sweep in ranks noise method-comparison data-sizes recipe; do
+# Every sweep the record holds (read from it, so a sweep added to the plan needs no edit here).
+for sweep in $(grep -oE '"sweep":"[^"]+"' "$record" | cut -d'"' -f4 | sort -u); do
   if [[ -f "$out/$sweep/trials.jsonl" ]]; then echo "$sweep: $out/$sweep/trials.jsonl exists, left alone"; continue; fi
   lines="$(grep -F "\"sweep\":\"$sweep\"" "$record" || true)"
-  [[ -n "$lines" ]] || { echo "$sweep: nothing published"; continue; }
   mkdir -p "$out/$sweep"
   printf '%s\n' "$lines" | sed 's/"status":"Running"/"status":"Pending"/' > "$out/$sweep/trials.jsonl.tmp"
   mv "$out/$sweep/trials.jsonl.tmp" "$out/$sweep/trials.jsonl"

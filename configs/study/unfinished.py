@@ -1,18 +1,17 @@
 #!/usr/bin/env python3
 """Lists the study's trials that have not finished, grouped by point, for docs/study/CUT.md: what a study cut short
 left out, exactly, read from the sweeps' own records (OUT/SWEEP/trials.jsonl holds every planned trial, finished or not).
-   python3 configs/study/unfinished.py OUT"""
+   python3 configs/study/unfinished.py OUT SWEEP...      (the sweeps of the plan, in publish.sh's order)"""
 import json, sys
 from collections import defaultdict
 from pathlib import Path
 
-SWEEPS = ["ranks", "noise", "method-comparison", "data-sizes", "recipe"]
 # Coupled to the data size (steps, warm-up, evaluation period): they name no point of their own.
 COUPLED = {"max_steps", "warmup", "eval_every"}
 
-def main(out: Path) -> None:
+def main(out: Path, sweeps: list[str]) -> None:
     lines = []
-    for sweep in SWEEPS:
+    for sweep in sweeps:
         f = out / sweep / "trials.jsonl"
         if not f.exists():
             lines.append(f"{sweep}: not started")
@@ -33,6 +32,6 @@ def main(out: Path) -> None:
     print("Not finished: " + (" | ".join(lines) if lines else "nothing — every planned trial finished") + ".")
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python3 configs/study/unfinished.py OUT")
-    main(Path(sys.argv[1]))
+    if len(sys.argv) < 3:
+        sys.exit("usage: python3 configs/study/unfinished.py OUT SWEEP...")
+    main(Path(sys.argv[1]), sys.argv[2:])
